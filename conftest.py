@@ -1,0 +1,38 @@
+"""Test-session set-up for the book.
+
+1. Before anything is collected, re-tangle the chapters into microgpt/, so the
+   tests never run code older than the prose (CI checks separately, with
+   ``tools/tangle.py --check``, that the committed package was up to date).
+2. Tell pytest-markdown-docs which fences are tests. A fence is run as a test
+   only when its info string is exactly ``python``: titled package blocks
+   (``python title="microgpt/…"``) are tested through the package, and
+   build-time blocks (``python exec="on"``) are run by the site build.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import tangle  # noqa: E402
+
+for _module in tangle.write(ROOT):
+    print(f"conftest: re-tangled {_module} from the chapters", file=sys.stderr)
+
+
+def _only_plain_python_fences_are_tests(md):
+    def rule(state):
+        for token in state.tokens:
+            if token.type == "fence" and token.info.strip() not in ("python", "py"):
+                token.info = "text notest"
+
+    md.core.ruler.push("microgpt_notest", rule)
+
+
+def pytest_markdown_docs_markdown_it():
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    md.use(_only_plain_python_fences_are_tests)
+    return md
