@@ -1,5 +1,6 @@
 """Test-session set-up for the book.
 
+0. Work from the root of the repository (the examples read ``names.txt``).
 1. Before anything is collected, re-tangle the chapters into microgpt/, so the
    tests never run code older than the prose (CI checks separately, with
    ``tools/tangle.py --check``, that the committed package was up to date).
@@ -15,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
 
+import pytest  # noqa: E402
 import tangle  # noqa: E402
 
 for _module in tangle.write(ROOT):
@@ -36,3 +38,10 @@ def pytest_markdown_docs_markdown_it():
     md = MarkdownIt("commonmark")
     md.use(_only_plain_python_fences_are_tests)
     return md
+
+
+@pytest.fixture(autouse=True)
+def _at_repository_root(monkeypatch):
+    """The chapters' examples open "names.txt" as a reader would, from the root
+    of the repository: run every test there, wherever pytest was started."""
+    monkeypatch.chdir(ROOT)

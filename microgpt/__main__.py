@@ -9,7 +9,7 @@ import json
 import random
 import sys
 
-from microgpt.data import read_docs
+from microgpt.data import load_docs
 from microgpt.model import Config, init_state_dict, parameters
 from microgpt.sample import sample
 from microgpt.tokenizer import Tokenizer
@@ -36,8 +36,7 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     rng = random.Random(args.seed)
-    docs = read_docs(args.data)
-    rng.shuffle(docs)
+    docs = load_docs(args.data, rng)
     print(f"num docs: {len(docs)}")
     tokenizer = Tokenizer.from_docs(docs)
     print(f"vocab size: {tokenizer.vocab_size}")

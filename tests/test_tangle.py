@@ -1,0 +1,101 @@
+"""The tangler: chapters in, package out, and a check that catches drift."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import tangle  # noqa: E402
+
+
+@pytest.fixture
+def book(tmp_path):
+    """A throwaway copy of the parts of the repository the tangler reads."""
+    for name in ("docs", "microgpt", "tools"):
+        shutil.copytree(ROOT / name, tmp_path / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    return tmp_path
+
+
+def check(root):
+    return subprocess.run([sys.executable, str(root / "tools" / "tangle.py"), "--check"],
+                          capture_output=True, text=True, cwd=root)
+
+
+def test_committed_package_matches_the_chapters():
+    assert tangle.stale(ROOT) == ([], [])
+
+
+def test_check_passes_on_a_clean_copy(book):
+    result = check(book)
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_fails_after_a_chapter_block_is_edited(book):
+    chapter = book / "docs" / "02-tokenizer.md"
+    text = chapter.read_text()
+    assert "return len(self.uchars) + 1" in text
+    chapter.write_text(text.replace("return len(self.uchars) + 1", "return len(self.uchars) + 2"))
+    result = check(book)
+    assert result.returncode == 1
+    assert "microgpt/tokenizer.py" in result.stderr
+    assert "microgpt/data.py" not in result.stderr
+    # Writing mode brings the package back in line, and then the check passes.
+    subprocess.run([sys.executable, str(book / "tools" / "tangle.py")], check=True,
+                   capture_output=True, cwd=book)
+    assert "return len(self.uchars) + 2" in (book / "microgpt" / "tokenizer.py").read_text()
+    assert check(book).returncode == 0
+
+
+def test_check_fails_when_the_package_is_edited_by_hand(book):
+    module = book / "microgpt" / "data.py"
+    module.write_text(module.read_text() + "\nprint('edited by hand')\n")
+    result = check(book)
+    assert result.returncode == 1
+    assert "microgpt/data.py" in result.stderr
+
+
+def test_check_names_a_module_that_no_block_writes_any_more(book):
+    orphan = book / "microgpt" / "gone.py"
+    orphan.write_text(tangle.HEADER + "\nx = 1\n")
+    result = check(book)
+    assert result.returncode == 1
+    assert "microgpt/gone.py" in result.stderr
+    subprocess.run([sys.executable, str(book / "tools" / "tangle.py")], check=True,
+                   capture_output=True, cwd=book)
+    assert not orphan.exists()
+
+
+def test_generated_files_say_so_and_point_to_their_chapter_lines():
+    for module, chapter, line, code in tangle.blocks(ROOT):
+        text = (ROOT / module).read_text()
+        assert text.startswith(tangle.HEADER)
+        marker = f"# [{chapter}:{line}]\n"
+        assert marker + code in text
+        # The marker's line number is the fence's line in the chapter.
+        fence = (ROOT / chapter).read_text().splitlines()[line - 1]
+        assert fence == f'```python title="{module}"'
+
+
+def test_blocks_follow_the_nav_order():
+    nav = tangle.chapters(ROOT)
+    assert nav[0] == "index.md"
+    order = [nav.index(chapter.removeprefix("docs/")) for _, chapter, _, _ in tangle.blocks(ROOT)]
+    assert order == sorted(order)
+    model = (ROOT / "microgpt" / "model.py").read_text()
+    # Chapter 4's blocks come before chapter 6's in model.py.
+    assert model.index("docs/04-parameters.md") < model.index("docs/06-transformer.md")
+
+
+def test_a_malformed_package_title_is_an_error(book):
+    chapter = book / "docs" / "01-dataset.md"
+    chapter.write_text(chapter.read_text() + '\n```python title="microgpt/data.py" hl_lines="1"\nx = 1\n```\n')
+    result = check(book)
+    assert result.returncode != 0
+    assert "01-dataset.md" in result.stderr
