@@ -8,21 +8,25 @@ from microgpt.model import empty_cache, gpt, softmax
 
 
 # [docs/08-sampling.md:26]
-def sample(state_dict, config, tokenizer, rng, temperature=0.5):
-    """Generate one new document, a token at a time, drawing with rng."""
+def sample(state_dict, config, tokenizer, rng, temperature=0.5, prompt=""):
+    """Generate one new document, a token at a time, drawing with rng.
+    It starts with prompt, if given, and continues it."""
     keys, values = empty_cache(config)
     token_id = tokenizer.BOS
-    ids = []
+    ids = tokenizer.encode(prompt)
     for pos_id in range(config.block_size):
         logits = gpt(state_dict, config, token_id, pos_id, keys, values)
+        if pos_id < len(ids):  # inside the prompt: the next token is given
+            token_id = ids[pos_id]
+            continue
 
 
-# [docs/08-sampling.md:123]
+# [docs/08-sampling.md:129]
         probs = softmax([logit / temperature for logit in logits])
         token_id = rng.choices(range(tokenizer.vocab_size), weights=[p.data for p in probs])[0]
 
 
-# [docs/08-sampling.md:190]
+# [docs/08-sampling.md:196]
         if token_id == tokenizer.BOS:
             break
         ids.append(token_id)

@@ -2,7 +2,12 @@
 
 import json
 import math
+import os
+import pty
+import random
 import re
+import select
+import signal
 import subprocess
 import sys
 import time
@@ -10,27 +15,51 @@ from pathlib import Path
 
 import pytest
 
+from microgpt import checkpoint
+from microgpt.__main__ import DEFAULTS
+from microgpt.data import load_docs
+from microgpt.model import Config, init_state_dict, parameters
+from microgpt.tokenizer import Tokenizer
+from microgpt.train import train
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--n-embd", "4", "--n-head", "2", "--block-size", "6", "--steps", "3", "--samples", "2"]
+FLAGS = ("--data", "--seed", "--steps", "--n-embd", "--n-head", "--n-layer", "--block-size",
+         "--lr", "--temperature", "--samples", "--log", "--save", "--load", "--prompt", "--quiet")
 
 
-def microgpt(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "microgpt", *args],
-                          capture_output=True, text=True, cwd=cwd, timeout=600)
+def microgpt(*args, cwd=ROOT, timeout=600):
+    env = {**os.environ, "COLUMNS": "80"}          # the width of a standard terminal
+    return subprocess.run([sys.executable, "-m", "microgpt", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env)
 
 
 @pytest.fixture
 def names(tmp_path):
     path = tmp_path / "names.txt"
-    path.write_text("anna\nbob\ncarla\ndave\n")
+    path.write_text("anna\nbob\ncarla\ndave\nmaria\nmark\n")
     return str(path)
 
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny model trained and saved once: (checkpoint path, run's stdout)."""
+    folder = tmp_path_factory.mktemp("trained")
+    path = folder / "model.json"
+    r = microgpt(*TINY, "--steps", "5", "--save", path)
+    assert r.returncode == 0, r.stderr
+    return path, r.stdout
+
+
+# --- the reference output -------------------------------------------------------------
 
 def test_output_has_the_reference_format(names):
     r = microgpt("--data", names, *TINY)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[:3] == ["num docs: 4", "vocab size: 11", f"num params: {11 * 4 * 2 + 6 * 4 + 12 * 4 * 4}"]
+    vocab = len(set("annabobcarladavemariamark")) + 1
+    assert lines[:3] == ["num docs: 6", f"vocab size: {vocab}",
+                         f"num params: {vocab * 4 * 2 + 6 * 4 + 12 * 4 * 4}"]
     for step, line in enumerate(lines[3:6], start=1):
         assert re.fullmatch(rf"step {step:4d} / {3:4d} \| loss \d+\.\d{{4}}", line), line
     assert lines[6] == "--- inference (new, hallucinated names) ---"
@@ -40,26 +69,25 @@ def test_output_has_the_reference_format(names):
 
 def test_log_holds_every_loss_at_full_precision(names, tmp_path):
     log = tmp_path / "losses.jsonl"
-    r = microgpt("--data", names, *TINY, "--log", str(log))
+    r = microgpt("--data", names, *TINY, "--log", log)
     assert r.returncode == 0, r.stderr
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["step"] for e in entries] == [1, 2, 3]
-    shown = [float(line.rsplit(" ", 1)[1]) for line in r.stdout.splitlines() if line.startswith("step")]
-    for entry, rounded in zip(entries, shown):
-        assert isinstance(entry["loss"], float) and math.isfinite(entry["loss"])
-        assert f"{entry['loss']:.4f}" == f"{rounded:.4f}"
-    # Full precision: the log agrees with the same run done in-process.
-    import random
-    from microgpt.data import load_docs
-    from microgpt.model import Config, init_state_dict
-    from microgpt.tokenizer import Tokenizer
-    from microgpt.train import train
+    shown = [line.rsplit(" ", 1)[1] for line in r.stdout.splitlines() if line.startswith("step")]
+    assert [f"{e['loss']:.4f}" for e in entries] == shown
     rng = random.Random(42)
     docs = load_docs(names, rng)
     tok = Tokenizer.from_docs(docs)
     config = Config(4, 2, 1, 6)
     sd = init_state_dict(config, tok.vocab_size, rng)
     assert [loss for _, loss in train(sd, config, tok, docs, 3)] == [e["loss"] for e in entries]
+
+
+def test_lr_reaches_adam(names):
+    default, other = microgpt("--data", names, *TINY), microgpt("--data", names, *TINY, "--lr", "0.05")
+    first = lambda r: [l for l in r.stdout.splitlines() if l.startswith("step")]
+    assert first(default)[0] == first(other)[0]       # step 1's loss is computed before any update
+    assert first(default)[1:] != first(other)[1:]
 
 
 def test_same_seed_same_output_other_seed_other_output(names):
@@ -69,48 +97,299 @@ def test_same_seed_same_output_other_seed_other_output(names):
 
 
 def test_zero_steps_samples_from_the_untrained_model(names):
-    r = microgpt("--data", names, *TINY[:-4], "--steps", "0", "--samples", "3")
+    r = microgpt("--data", names, *TINY, "--steps", "0", "--samples", "3")
     assert r.returncode == 0, r.stderr
     assert "step" not in r.stdout
     assert r.stdout.count("sample ") == 3
 
 
-def test_help_explains_every_flag():
+def test_quiet_prints_only_the_samples(names):
+    loud, quiet = microgpt("--data", names, *TINY), microgpt("--data", names, *TINY, "--quiet")
+    assert quiet.returncode == 0
+    assert quiet.stdout.splitlines() == [l.split(": ", 1)[1] for l in loud.stdout.splitlines()
+                                          if l.startswith("sample")]
+
+
+def test_prompt_starts_every_sample(names):
+    r = microgpt("--data", names, *TINY, "--samples", "6", "--prompt", "ma", "--quiet")
+    assert r.returncode == 0, r.stderr
+    samples = r.stdout.splitlines()
+    assert len(samples) == 6
+    assert all(s.startswith("ma") and len(s) <= 6 for s in samples)
+
+
+def test_help_explains_every_flag_in_one_line_with_an_example():
     r = microgpt("--help")
     assert r.returncode == 0
-    for flag in ("--data", "--seed", "--steps", "--n-embd", "--n-head", "--n-layer",
-                 "--block-size", "--temperature", "--samples", "--log"):
-        assert flag in r.stdout
-    assert "example: python -m microgpt" in r.stdout
+    options = r.stdout.split("options:")[1].split("examples:")[0].splitlines()
+    for flag in FLAGS:
+        lines = [l for l in options if l.strip().startswith(flag + " ") or l.strip() == flag]
+        assert len(lines) == 1 and len(lines[0].split(None, 2)) > 2, f"{flag} has no one-line help"
+        key = flag[2:].replace("-", "_")
+        if key in DEFAULTS:
+            assert lines[0].endswith(f"(default: {DEFAULTS[key]})"), lines[0]
+    assert all(not l.startswith(" " * 20) for l in options), "a help text wraps"
+    assert "examples:" in r.stdout and "python -m microgpt --load model.json" in r.stdout
+
+
+def test_defaults_are_the_reference_settings():
+    import inspect
+    assert DEFAULTS == {"data": "names.txt", "seed": 42, "steps": 1000, "n_embd": 16, "n_head": 4,
+                        "n_layer": 1, "block_size": 16, "lr": 0.01, "temperature": 0.5, "samples": 20}
+    assert inspect.signature(train).parameters["lr"].default == DEFAULTS["lr"]
+
+
+def test_console_script_is_declared():
+    import tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["microgpt"] == "microgpt.__main__:main"
+
+
+# --- checkpoints ----------------------------------------------------------------------
+
+def test_round_trip_keeps_every_weight_bit_for_bit(tmp_path):
+    """Train in-process, save through the CLI's own code path, load, compare."""
+    path = tmp_path / "model.json"
+    r = microgpt(*TINY, "--save", path)
+    assert r.returncode == 0, r.stderr
+    rng = random.Random(42)
+    docs = load_docs(str(ROOT / "names.txt"), rng)
+    tok = Tokenizer.from_docs(docs)
+    config = Config(4, 2, 1, 6)
+    sd = init_state_dict(config, tok.vocab_size, rng)
+    for _ in train(sd, config, tok, docs, 3):
+        pass
+    config2, tok2, sd2, saved = checkpoint.load(str(path))
+    assert (config2, tok2, saved["step"]) == (config, tok, 3)
+    assert list(sd2) == list(sd)
+    assert [p.data for p in parameters(sd2)] == [p.data for p in parameters(sd)]
+    assert saved["run"]["seed"] == 42 and saved["run"]["steps"] == 3
+    assert len(saved["run"]["data_sha256"]) == 64
+
+
+def test_load_twice_with_the_same_seed_prints_the_same_samples(trained):
+    path, _ = trained
+    a, b = microgpt("--load", path, "--seed", 7), microgpt("--load", path, "--seed", 7)
+    c = microgpt("--load", path, "--seed", 8)
+    assert a.returncode == 0, a.stderr
+    assert a.stdout == b.stdout
+    assert a.stdout != c.stdout
+    assert a.stdout.count("sample ") == 20
+
+
+def test_loaded_model_is_the_trained_model(trained, tmp_path):
+    """Sampling from the loaded model continues exactly as sampling right after training."""
+    path, _ = trained
+    config, tok, sd, _ = checkpoint.load(str(path))
+    from microgpt.sample import sample
+    rng = random.Random(5)
+    expected = [sample(sd, config, tok, rng, 0.5) for _ in range(20)]
+    r = microgpt("--load", path, "--seed", 5, "--quiet")
+    assert r.stdout.splitlines() == expected
+
+
+def test_save_is_atomic_an_unwritable_checkpoint_keeps_the_old_file(trained, tmp_path):
+    path, _ = trained
+    target = tmp_path / "keep.json"
+    target.write_bytes(path.read_bytes())
+    before = target.read_bytes()
+    config, tok, sd, saved = checkpoint.load(str(target))
+    sd["wte"][0][0].data = float("nan")
+    with pytest.raises(ValueError):
+        checkpoint.save(str(target), checkpoint.to_dict(config, tok, sd, 1, {}))
+    assert target.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["keep.json"]     # no temporary file left behind
+
+
+# --- Ctrl-C -----------------------------------------------------------------------------
+
+def test_sigint_stops_between_steps_saves_and_exits_130(tmp_path):
+    path, log = tmp_path / "model.json", tmp_path / "log.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "microgpt", "--steps", "1000", "--save", str(path),
+                             "--log", str(log)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (log.exists() and log.read_text().count("\n") >= 2):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    reached = int(re.search(r"stopped at step (\d+) of 1000; the model is saved in", err).group(1))
+    assert 2 <= reached < 1000
+    assert f"step {reached:4d} / 1000" in out and f"step {reached + 1:4d}" not in out
+    config, tok, sd, saved = checkpoint.load(str(path))
+    assert saved["step"] == reached
+    # The saved weights are those of a model trained exactly `reached` steps.
+    rng = random.Random(42)
+    docs = load_docs(str(ROOT / "names.txt"), rng)
+    sd2 = init_state_dict(Config(), tok.vocab_size, rng)
+    for _ in zip(range(reached), train(sd2, Config(), tok, docs, 1000)):
+        pass
+    assert [p.data for p in parameters(sd)] == [p.data for p in parameters(sd2)]
+    r = microgpt("--load", path, "--samples", "3")
+    assert r.returncode == 0 and r.stdout.count("sample ") == 3
+
+
+# --- progress on a terminal ----------------------------------------------------------------
+
+def test_progress_on_a_terminal_is_one_live_line(names):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "microgpt", "--data", names, *TINY[:-4],
+                                  "--steps", "4", "--samples", "1"])
+    chunks = []
+    while True:
+        try:
+            ready, _, _ = select.select([fd], [], [], 60)
+            data = os.read(fd, 4096) if ready else b""
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.waitpid(pid, 0)
+    screen = b"".join(chunks).decode()
+    assert "\rstep    4 /    4 | loss" in screen and "steps/s" in screen and "left" in screen
+    assert "step    1 /    4 | loss" in screen
+    assert re.search(r"\rtrained 4 steps in \d+s \(\d+\.\d steps/s\), last loss \d\.\d{4}", screen)
+    lines = screen.replace("\r\n", "\n").split("\n")
+    assert not any(l.startswith("step") for l in lines)       # no plain per-step lines
+
+
+# --- bad input: one line, exit 2, no traceback, fast -------------------------------------------
+
+def bad(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return path
+
+
+def checkpoint_variant(trained, tmp_path, change):
+    obj = json.loads(trained[0].read_text())
+    change(obj)
+    return bad(tmp_path, "variant.json", json.dumps(obj))
+
+
+def assert_refused(r, message, started):
+    assert time.monotonic() - started < 2, "took too long to refuse"
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stdout == ""
+    assert "Traceback" not in r.stderr
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("microgpt: error: "), r.stderr
+    assert message in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("args, message", [
     (["--n-embd", "10", "--n-head", "4"], "n_embd (10) must be divisible by n_head (4)"),
     (["--n-layer", "0"], "n_layer must be a positive whole number, not 0"),
+    (["--n-embd", "-8"], "n_embd must be a positive whole number, not -8"),
     (["--block-size", "-3"], "block_size must be a positive whole number, not -3"),
     (["--steps", "-1"], "--steps must be 0 or more, not -1"),
     (["--temperature", "0"], "--temperature must be a number above 0, not 0.0"),
+    (["--temperature", "-1"], "--temperature must be a number above 0, not -1.0"),
     (["--temperature", "nan"], "--temperature must be a number above 0, not nan"),
+    (["--lr", "0"], "--lr must be a number above 0, not 0.0"),
     (["--samples", "-2"], "--samples must be 0 or more, not -2"),
     (["--data", "no/such/file.txt"], "no/such/file.txt: no such file"),
     (["--data", "docs"], "docs: is a directory, not a text file"),
     (["--log", "no/such/dir/log.jsonl"], "--log no/such/dir/log.jsonl: cannot write there"),
+    (["--save", "no/such/dir/model.json"], "no/such/dir/model.json: there is no folder no/such/dir"),
+    (["--save", "names.txt/model.json"], "names.txt/model.json: there is no folder names.txt"),
+    (["--save", "docs"], "docs: is a directory"),
+    (["--save", "/proc/model.json"], "/proc/model.json: cannot write in /proc"),
+    (["--prompt", "Ma"], "--prompt 'Ma': character 'M' is not in the vocabulary"),
+    (["--prompt", "abcdefghijklmnop"], "--prompt is 16 characters; it must be shorter than the block size (16)"),
+    (["--load", "no/such/model.json"], "no/such/model.json: cannot be read"),
+    (["--load", "docs"], "docs: cannot be read"),
 ])
-def test_bad_input_is_one_line_exit_2_and_fast(args, message):
-    start = time.monotonic()
-    r = microgpt(*args)                 # the full 1000-step default run, were it not refused
-    assert time.monotonic() - start < 5
-    assert r.returncode == 2
-    assert r.stdout == ""
-    assert "Traceback" not in r.stderr
-    assert r.stderr.count("\n") == 1
-    assert r.stderr.startswith("microgpt: error: ")
-    assert message in r.stderr
+def test_bad_flags(args, message):
+    started = time.monotonic()              # the default run is 1000 steps: refused before any
+    assert_refused(microgpt(*args), message, started)
 
 
-def test_bad_data_encodings_are_refused(tmp_path):
-    for name, data, message in [("latin1.txt", "zoë\n".encode("latin-1"), "not UTF-8 text"),
-                                ("empty.txt", b"\n \n", "holds no documents")]:
-        (tmp_path / name).write_bytes(data)
-        r = microgpt("--data", str(tmp_path / name))
-        assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+@pytest.mark.parametrize("name, content, message", [
+    ("latin1.txt", "zoë\n".encode("latin-1"), "not UTF-8 text"),
+    ("empty.txt", b"", "holds no documents"),
+    ("blank.txt", b"\n \n\t\n", "holds no documents"),
+])
+def test_bad_data_files(tmp_path, name, content, message):
+    path = bad(tmp_path, name, content)
+    started = time.monotonic()
+    assert_refused(microgpt("--data", path, "--steps", "1000"), message, started)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x89PNG\r\n", "not a checkpoint (not UTF-8 text)"),
+    (b"{not json", "not a checkpoint (not JSON"),
+    (b"[1, 2, 3]", 'not a microgpt checkpoint (no "format": "microgpt-checkpoint")'),
+    (b'{"format": "something-else"}', "not a microgpt checkpoint"),
+    (b'{"format": "microgpt-checkpoint", "version": 99}', "checkpoint version 99; this microgpt reads 1"),
+])
+def test_load_refuses_files_that_are_not_checkpoints(tmp_path, content, message):
+    path = bad(tmp_path, "model.json", content)
+    started = time.monotonic()
+    assert_refused(microgpt("--load", path), message, started)
+
+
+def _del(key):
+    return lambda obj: obj.pop(key)
+
+
+def _set(path, value):
+    def change(obj):
+        target = obj
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return change
+
+
+@pytest.mark.parametrize("change, message", [
+    (_del("state_dict"), '"state_dict" is missing or is not a dict'),
+    (_del("config"), '"config" is missing or is not a dict'),
+    (_del("uchars"), '"uchars" is missing or is not a str'),
+    (_set(["step"], "ten"), '"step" is missing or is not a int'),
+    (_set(["config", "n_head"], 3), "bad config: n_embd (4) must be divisible by n_head (3)"),
+    (_set(["config", "colour"], 3), "bad config:"),
+    (_set(["uchars"], "ba"), '"uchars" must be distinct characters in sorted order'),
+    (lambda obj: obj["state_dict"].pop("wpe"), "wrong matrices (missing ['wpe'], unexpected [])"),
+    (lambda obj: obj["state_dict"]["wte"].pop(), "wte must be a"),
+    (lambda obj: obj["state_dict"]["lm_head"][0].append(0.5), "lm_head must be a"),
+    (_set(["state_dict", "wpe", 0, 0], "0.1"), "wpe holds '0.1', which is not a finite number"),
+    (_set(["state_dict", "wpe", 0, 0], True), "wpe holds True, which is not a finite number"),
+    (_set(["state_dict", "wpe", 0, 0], None), "wpe holds None"),
+])
+def test_load_refuses_checkpoints_with_wrong_contents(trained, tmp_path, change, message):
+    path = checkpoint_variant(trained, tmp_path, change)
+    started = time.monotonic()
+    assert_refused(microgpt("--load", path), message, started)
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_load_refuses_non_finite_numbers(trained, tmp_path, literal):
+    text = trained[0].read_text()
+    first = re.search(r'"wte": \[\[(-?[0-9.e-]+)', text).group(1)
+    path = bad(tmp_path, "model.json", text.replace(first, literal, 1))
+    started = time.monotonic()
+    assert_refused(microgpt("--load", path), "not a finite number", started)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--steps", "10"], "--load skips training, so --steps cannot be used with it"),
+    (["--data", "names.txt", "--lr", "0.1"], "so --data, --lr cannot be used with it"),
+    (["--save", "x.json"], "so --save cannot be used with it"),
+    (["--log", "x.jsonl"], "so --log cannot be used with it"),
+    (["--n-embd", "16"], "--n-embd 16 contradicts the checkpoint (4)"),
+    (["--block-size", "8"], "--block-size 8 contradicts the checkpoint (6)"),
+    (["--prompt", "abcdef"], "must be shorter than the block size (6)"),
+])
+def test_load_refuses_flags_that_contradict_the_checkpoint(trained, args, message):
+    started = time.monotonic()
+    assert_refused(microgpt("--load", trained[0], *args), message, started)
+
+
+def test_load_accepts_flags_that_agree_with_the_checkpoint(trained):
+    r = microgpt("--load", trained[0], "--n-embd", "4", "--n-head", "2", "--samples", "2")
+    assert r.returncode == 0, r.stderr
