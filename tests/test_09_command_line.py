@@ -139,6 +139,14 @@ def test_defaults_are_the_reference_settings():
     assert inspect.signature(train).parameters["lr"].default == DEFAULTS["lr"]
 
 
+def test_console_script_runs():
+    script = Path(sys.executable).parent / "microgpt"
+    if not script.exists():
+        pytest.skip("the package is not installed in this environment (pip install -e .)")
+    r = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("usage: microgpt")
+
+
 def test_console_script_is_declared():
     import tomllib
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
