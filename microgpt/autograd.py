@@ -67,7 +67,7 @@ class Value:
                 child.grad += local_grad * v.grad
 
 
-# [docs/03-autograd.md:440]
+# [docs/03-autograd.md:466]
     def topological_order(self):
         """Every node self depends on, each after all of its children."""
         topo, visited, stack = [], {self}, [(self, 0)]

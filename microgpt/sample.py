@@ -21,12 +21,12 @@ def sample(state_dict, config, tokenizer, rng, temperature=0.5, prompt=""):
             continue
 
 
-# [docs/08-sampling.md:129]
+# [docs/08-sampling.md:154]
         probs = softmax([logit / temperature for logit in logits])
         token_id = rng.choices(range(tokenizer.vocab_size), weights=[p.data for p in probs])[0]
 
 
-# [docs/08-sampling.md:196]
+# [docs/08-sampling.md:221]
         if token_id == tokenizer.BOS:
             break
         ids.append(token_id)

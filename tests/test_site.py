@@ -1,7 +1,12 @@
 """The built site: every chapter at its permanent address, nothing loaded from
 another host, and the things a reader relies on (search, copy buttons,
-permalinks, the dark-mode toggle) present."""
+permalinks, the dark-mode toggle) present; numbered sections whose anchors
+never change, an API page per module linked both ways with its chapters, and
+the print edition holding the whole book in order."""
 
+import html as htmllib
+import json
+import posixpath
 import re
 import subprocess
 import sys
@@ -9,6 +14,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
+from markdown_it import MarkdownIt
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -49,12 +56,16 @@ class Loads(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-                            cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out
+def site(request, tmp_path_factory):
+    """The built site: the session's shared build (tests/conftest.py) if there is one."""
+    try:
+        return request.getfixturevalue("built_site")
+    except pytest.FixtureLookupError:
+        out = tmp_path_factory.mktemp("site")
+        result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+                                cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return out
 
 
 def pages(site):
@@ -63,7 +74,7 @@ def pages(site):
 
 def test_every_chapter_has_its_permanent_address(site):
     for chapter in tangle.chapters(ROOT):
-        page = "index.html" if chapter == "index.md" else chapter.removesuffix(".md") + "/index.html"
+        page = page_path(chapter) + "index.html"
         assert (site / page).is_file(), page
 
 
@@ -108,3 +119,201 @@ def test_build_time_blocks_were_replaced_by_their_output(site):
     html = (site / "index.html").read_text(encoding="utf-8")
     assert "tangle.blocks()" not in html
     assert "microgpt/tokenizer.py</code>" in html
+
+
+# ---------------------------------------------------------------- numbered, permanent sections
+
+def page_path(source):
+    """Where mkdocs puts a page: index.md -> '', api/index.md -> 'api/', a.md -> 'a/'."""
+    if source == "index.md" or source.endswith("/index.md"):
+        return source.removesuffix("index.md")
+    return source.removesuffix(".md") + "/"
+
+
+def built(site, source):
+    return (site / page_path(source) / "index.html").read_text(encoding="utf-8")
+
+
+def text(fragment):
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", fragment)).replace("\u00b6", "").strip()
+
+
+def headings(source):
+    """(level, text, explicit anchor or None) of each #, ##, ### heading of a page's
+    source, code blocks excluded (markdown-it knows a heading from a comment)."""
+    tokens = MarkdownIt("commonmark").parse((ROOT / "docs" / source).read_text(encoding="utf-8"))
+    found = []
+    for opening, inline in zip(tokens, tokens[1:]):
+        # ATX headings only: markdown-it (unlike arithmatex) would take a "=" line
+        # inside a $$ math block for a setext underline
+        if opening.type == "heading_open" and opening.tag in ("h1", "h2", "h3") and opening.markup[:1] == "#":
+            match = re.fullmatch(r"(.*?)\s*\{#([A-Za-z0-9_-]+)\}", inline.content)
+            found.append((int(opening.tag[1]), match.group(1) if match else inline.content,
+                          match.group(2) if match else None))
+    return found
+
+
+def numbered_chapters():
+    """(source, chapter number) of the chapters: pages whose title is "N. Title"."""
+    found = []
+    for source in tangle.chapters(ROOT):
+        title = headings(source)[0]
+        match = re.match(r"(\d+)\. ", title[1])
+        if title[0] == 1 and match:
+            found.append((source, int(match.group(1))))
+    return found
+
+
+def test_every_section_heading_has_an_explicit_anchor():
+    """Anchors never derive from a heading's words or its number, so rewording a
+    heading or inserting a section never breaks a link."""
+    sources = tangle.chapters(ROOT)
+    assert "03-autograd.md" in sources and "cite.md" in sources
+    missing = [f"docs/{source}: {'#' * level} {words}" for source in sources
+               for level, words, anchor in headings(source) if level > 1 and anchor is None]
+    assert not missing, "headings without an explicit {#anchor}:\n" + "\n".join(missing)
+
+
+def test_chapters_are_numbered_in_reading_order_in_titles_and_nav(site):
+    chapters = numbered_chapters()
+    assert [number for _, number in chapters] == list(range(len(chapters))) and len(chapters) >= 10
+    nav = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=tangle._NavLoader)["nav"]
+    titles = {}
+
+    def walk(item):
+        for entry in item if isinstance(item, list) else [item]:
+            if isinstance(entry, dict):
+                for key, value in entry.items():
+                    if isinstance(value, str):
+                        titles[value] = key
+                    else:
+                        walk(value)
+
+    walk(nav)
+    for source, number in chapters:
+        assert titles[source] == headings(source)[0][1], f"{source}: the nav title is not the chapter's"
+        assert re.search(rf'<h1 id="[^"]+">{number}\. ', built(site, source)), source
+
+
+def test_sections_carry_numbers_and_keep_their_anchors(site):
+    search = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    for source, number in numbered_chapters():
+        want, counts = [], [0, 0]
+        for level, _words, anchor in headings(source)[1:]:
+            if level == 2:
+                counts = [counts[0] + 1, 0]
+                want.append((anchor, f"{number}.{counts[0]}"))
+            else:
+                counts[1] += 1
+                want.append((anchor, f"{number}.{counts[0]}.{counts[1]}"))
+        page = built(site, source)
+        article = page[page.index("<article"):page.index("</article>")]
+        got = [(htmllib.unescape(ident), label) for ident, label in re.findall(
+            r'<h[23] id="([^"]+)"><span class="section-number">([0-9.]+)</span> ', article)]
+        assert got == want, source
+        # the same numbers in the page's table of contents
+        for anchor, label in want:
+            assert re.search(rf'href="#{re.escape(anchor)}" class="md-nav__link">\s*<span class="md-ellipsis">'
+                             rf'\s*<span class="section-number">{re.escape(label)}</span>', page), (source, anchor)
+        # and in the search index
+        titles = {doc["location"]: doc["title"] for doc in search["docs"]}
+        for anchor, label in want:
+            title = titles[f"{page_path(source)}#{anchor}"]
+            assert title.startswith(label + " "), (source, anchor, title)
+
+
+def test_pages_that_are_not_chapters_are_not_numbered(site):
+    chapters = {source for source, _ in numbered_chapters()}
+    others = [source for source in tangle.chapters(ROOT) if source not in chapters]
+    assert "cite.md" in others and "api/autograd.md" in others
+    for source in others:
+        assert 'class="section-number"' not in built(site, source), source
+
+
+# ---------------------------------------------------------------- API reference
+
+def links(page_html, page_url):
+    """The site paths that a page's text links to (fragments dropped; the
+    navigation, which links every page, left out)."""
+    found = set()
+    article = page_html[page_html.index("<article"):page_html.index("</article>")]
+    for href in re.findall(r'<a [^>]*href="([^"#]*)(?:#[^"]*)?"', article):
+        if href and not REMOTE.match(href) and not href.startswith(("mailto:", "data:")):
+            found.add(posixpath.normpath(posixpath.join(page_url, href)) + "/")
+    return {path.replace("//", "/").removeprefix("./") for path in found}
+
+
+def test_every_module_has_an_api_page_linked_with_its_chapters(site):
+    written_by = {}
+    for module, chapter, _line, _code in tangle.blocks(ROOT):
+        written_by.setdefault(module, set()).add(chapter.removeprefix("docs/"))
+    assert len(written_by) >= 9
+    for module, chapters in written_by.items():
+        name = posixpath.splitext(posixpath.basename(module))[0]
+        source = "api/" + {"__init__": "index", "__main__": "main"}.get(name, name) + ".md"
+        dotted = "microgpt" if name == "__init__" else f"microgpt.{name}"
+        assert source in tangle.chapters(ROOT), f"{module} has no API page in the nav"
+        page = built(site, source)
+        assert 'class="doc doc-object doc-module"' in page, f"{source}: mkdocstrings rendered nothing"
+        assert f"::: {dotted}" in (ROOT / "docs" / source).read_text(encoding="utf-8")
+        api_url = page_path(source) or "./"
+        targets = links(page, "/" + api_url)
+        for chapter in chapters:
+            assert "/" + (page_path(chapter) or "") in targets, f"{source} does not link to {chapter}"
+            back = links(built(site, chapter), "/" + page_path(chapter))
+            assert "/" + api_url in back, f"{chapter} does not link to its API page {source}"
+    # the links come from the tangler, so a chapter links to no module it does not write
+    autograd = links(built(site, "03-autograd.md"), "/03-autograd/")
+    assert "/api/autograd/" in autograd and "/api/model/" not in autograd
+
+
+def test_api_pages_show_the_source_with_its_chapter_markers(site):
+    page = built(site, "api/autograd.md")
+    assert "Value" in page and "backward" in page
+    assert "[docs/03-autograd.md:" in page          # show_source: the tangled code, with its markers
+
+
+# ---------------------------------------------------------------- the print edition
+
+def test_the_print_page_holds_the_whole_book_in_order(site):
+    page = (site / "print_page" / "index.html").read_text(encoding="utf-8")
+    position = 0
+    for source in tangle.chapters(ROOT):
+        title = text(re.search(r"<h1[^>]*>(.*?)</h1>", built(site, source), re.S).group(1))
+        found = [m for m in re.finditer(r"<h1[^>]*>(.*?)</h1>", page, re.S)
+                 if text(m.group(1)) == title and m.start() >= position]
+        assert found, f"the print page lacks {source} ({title!r}) after position {position}"
+        position = found[0].end()
+    assert page.count('<span class="section-number">') >= sum(
+        1 for source, _ in numbered_chapters() for level, _, _ in headings(source) if level > 1)
+    assert page.count('<p class="admonition-title">Cite this chapter</p>') == len(numbered_chapters())
+    assert "mathjax-config.js" in page and "tex-svg-full.js" in page
+
+
+def test_the_print_page_is_in_the_navigation(site):
+    assert re.search(r'<a href="print_page/" class="md-nav__link', built(site, "index.md"))
+
+
+def test_the_redirects_plugin_is_ready_for_renamed_pages():
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=tangle._NavLoader)
+    plugins = {next(iter(p)) if isinstance(p, dict) else p: p for p in config["plugins"]}
+    assert "redirect_maps" in plugins["redirects"]["redirects"]
+    names = [next(iter(p)) if isinstance(p, dict) else p for p in config["plugins"]]
+    assert names[-1] == "print-site", "print-site must be the last plugin"
+    for old, new in (plugins["redirects"]["redirects"]["redirect_maps"] or {}).items():
+        assert not (ROOT / "docs" / old).exists() and (ROOT / "docs" / new).exists(), (old, new)
+
+
+# ---------------------------------------------------------------- reading comfort
+
+def test_code_lines_fit_a_laptop_screen():
+    """extra.css fits 119 characters of code on a 1366 px wide screen (measured in
+    Chromium; tests/test_browser.py checks it on the real pages); keep a margin."""
+    md = MarkdownIt("commonmark")
+    long = []
+    for source in tangle.chapters(ROOT):
+        for token in md.parse((ROOT / "docs" / source).read_text(encoding="utf-8")):
+            if token.type == "fence" and 'exec="on"' not in token.info:
+                long += [f"docs/{source}:{token.map[0] + 2 + i}: {len(line)} characters"
+                         for i, line in enumerate(token.content.split("\n")) if len(line) > 115]
+    assert not long, "\n".join(long)

@@ -1,17 +1,58 @@
-"""mkdocs hooks for the book (registered under `hooks:` in mkdocs.yml)."""
+"""mkdocs hooks for the book (registered under `hooks:` in mkdocs.yml).
 
+What they do, in the order of a build:
+
+- re-tangle the chapters into microgpt/ before anything is built, so
+  markdown-exec and mkdocstrings see the code the chapters show;
+- serve MathJax from the site itself (no CDN);
+- give every chapter's title a permanent anchor, and end every chapter with a
+  link to its modules' API pages and a *Cite this chapter* box;
+- on every API page, say which chapters write the module, with links;
+- number each chapter's sections ("3.2", "3.2.1") in the page, its table of
+  contents, the search index and the print edition, without touching their
+  anchors.
+
+A page is a *chapter* when its first line is a numbered title, ``# 3. Autograd``
+(the preface is ``# 0. Preface``). A chapter's anchor is its file name without
+``.md`` (``03-autograd``); the preface, whose file is ``index.md``, has the
+anchor ``preface``. File names never change once published, so neither do
+these anchors; section anchors are the explicit ``{#id}`` each heading carries.
+
+Every citation field has one source: the book's title and year in
+pyproject.toml's ``[tool.microgpt-book]``, its version and authors in
+``[project]``, and its address in mkdocs.yml's ``site_url``.
+"""
+
+import html as htmllib
 import importlib.util
 import os
+import posixpath
+import re
 import sys
+import tomllib
 from pathlib import Path
 
+import yaml
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+TOOLS = str(Path(__file__).resolve().parent)
+sys.path.insert(0, TOOLS)
 
 import tangle  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent
 MATHJAX = "javascripts/tex-svg-full.js"
+PACKAGE = tangle.PACKAGE
+
+# "# 3. Autograd" or "# 3. Autograd {#03-autograd}"
+CHAPTER_TITLE = re.compile(r"^# (\d+)\. (.+?)(?:\s*\{#([A-Za-z0-9_-]+)\})?\s*$")
+
+
+# ---------------------------------------------------------------- re-tangling
+
+_writers = {}  # this build's writers(): {module: [chapters]}
 
 
 def on_pre_build(config, **kwargs):
@@ -19,7 +60,11 @@ def on_pre_build(config, **kwargs):
     markdown-exec and mkdocstrings see the code the chapters show."""
     for module in tangle.write():
         print(f"mkdocs hook: re-tangled {module} from the chapters", file=sys.stderr)
+    _writers.clear()
+    _writers.update(writers())
 
+
+# ---------------------------------------------------------------- MathJax
 
 def mathjax_file():
     """MathJax 3's single-file SVG build, as shipped by django-static-mathjax."""
@@ -36,3 +81,258 @@ def on_files(files, config, **kwargs):
     """Serve MathJax from the site itself: copy it in as javascripts/tex-svg-full.js."""
     files.append(File.generated(config, MATHJAX, abs_src_path=mathjax_file()))
     return files
+
+
+# ---------------------------------------------------------------- the book's metadata
+
+def metadata(root=ROOT):
+    """Title, authors, version, year and address of the book, each from its one source."""
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    project, book = pyproject["project"], pyproject["tool"]["microgpt-book"]
+    site = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=tangle._NavLoader)
+    return {
+        "title": book["title"],
+        "year": int(book["year"]),
+        "version": project["version"],
+        "authors": [author["name"] for author in project["authors"]],
+        "url": site["site_url"],
+    }
+
+
+def chapter_title(markdown):
+    """(number, title, explicit anchor or None) if the page is a chapter, else None."""
+    first = markdown.lstrip("\ufeff").split("\n", 1)[0]
+    match = CHAPTER_TITLE.match(first)
+    if not match:
+        return None
+    return int(match.group(1)), match.group(2), match.group(3)
+
+
+def chapter_anchor(src_path, explicit=None):
+    """The permanent anchor of a chapter's title: its file name without .md."""
+    if explicit:
+        return explicit
+    stem = posixpath.splitext(posixpath.basename(src_path))[0]
+    return "preface" if stem == "index" else stem
+
+
+def chapter_url(site_url, page_url, anchor):
+    """The chapter's permanent address: site URL + page URL + #anchor."""
+    return f"{site_url.rstrip('/')}/{page_url}#{anchor}"
+
+
+# ---------------------------------------------------------------- citations
+
+def _names(authors):
+    return " and ".join("{" + name + "}" for name in authors)
+
+
+def _bibtex(kind, key, fields):
+    width = max(len(name) for name, _ in fields)
+    lines = [f"@{kind}{{{key},"]
+    lines += [f"  {name.ljust(width)} = {{{value}}}," for name, value in fields]
+    return "\n".join(lines + ["}"])
+
+
+def bibtex_key(number=None):
+    return "microgpt-book" if number is None else f"microgpt-book-ch{number:02d}"
+
+
+def chapter_bibtex(meta, number, title, url):
+    """A BibTeX (biblatex-style) entry for one chapter."""
+    return _bibtex("inbook", bibtex_key(number), [
+        ("author", _names(meta["authors"])),
+        ("title", title),
+        ("booktitle", meta["title"]),
+        ("chapter", str(number)),
+        ("version", meta["version"]),
+        ("year", str(meta["year"])),
+        ("url", url),
+    ])
+
+
+def chapter_plain(meta, number, title, url):
+    """One line of plain text citing one chapter."""
+    return (f"{', '.join(meta['authors'])} ({meta['year']}). \"{title}\". Chapter {number} of "
+            f"*{meta['title']}*, version {meta['version']}. <{url}>")
+
+
+def book_bibtex(meta):
+    return _bibtex("book", bibtex_key(), [
+        ("author", _names(meta["authors"])),
+        ("title", meta["title"]),
+        ("version", meta["version"]),
+        ("year", str(meta["year"])),
+        ("url", meta["url"]),
+    ])
+
+
+def book_plain(meta):
+    return (f"{', '.join(meta['authors'])} ({meta['year']}). *{meta['title']}*, "
+            f"version {meta['version']}. <{meta['url']}>")
+
+
+def _box(title, bibtex, plain):
+    body = "```bibtex\n" + bibtex + "\n```\n\n" + plain
+    return f'!!! quote "{title}"\n\n' + "\n".join("    " + line if line else "" for line in body.split("\n"))
+
+
+def cite_chapter_box(meta, number, title, url):
+    """The Markdown of the *Cite this chapter* box."""
+    return _box("Cite this chapter", chapter_bibtex(meta, number, title, url),
+                chapter_plain(meta, number, title, url))
+
+
+def cite_book_box(meta):
+    """The Markdown of the box citing the whole book (for the How to cite page)."""
+    return _box("Cite this book", book_bibtex(meta), book_plain(meta))
+
+
+# ---------------------------------------------------------------- API pages
+
+def api_page(module):
+    """The API page of a generated module: microgpt/autograd.py -> api/autograd.md.
+    The package itself (__init__.py) is api/index.md; __main__.py is api/main.md."""
+    name = posixpath.splitext(posixpath.basename(module))[0]
+    return "api/" + {"__init__": "index", "__main__": "main"}.get(name, name) + ".md"
+
+
+def dotted(module):
+    """microgpt/autograd.py -> microgpt.autograd; microgpt/__init__.py -> microgpt."""
+    name = posixpath.splitext(module)[0].replace("/", ".")
+    return name.removesuffix(".__init__")
+
+
+def writers(root=ROOT):
+    """{module path: [chapter paths under docs/, in reading order]} from the tangler."""
+    found = {}
+    for module, chapter, _line, _code in tangle.blocks(root):
+        chapters = found.setdefault(module, [])
+        if chapter.removeprefix("docs/") not in chapters:
+            chapters.append(chapter.removeprefix("docs/"))
+    return found
+
+
+def _link(target, from_page):
+    return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+
+
+def chapter_name(docs_dir, chapter):
+    """A chapter's numbered title as its first line says it: '3. Autograd'."""
+    first = (Path(docs_dir) / chapter).read_text(encoding="utf-8").split("\n", 1)[0]
+    found = chapter_title(first)
+    return f"{found[0]}. {found[1]}" if found else first.lstrip("# ").strip()
+
+
+# ---------------------------------------------------------------- the hooks' page work
+
+def on_config(config, **kwargs):
+    # Build-time blocks (markdown-exec) may import tools/ (tangle, and this
+    # file as mkdocs_hooks); mkdocs takes tools/ off sys.path after loading us.
+    if TOOLS not in sys.path:
+        sys.path.insert(0, TOOLS)
+    meta = metadata(Path(config["config_file_path"]).parent)
+    if config["site_name"] != meta["title"]:
+        raise PluginError(f"mkdocs.yml site_name {config['site_name']!r} differs from pyproject.toml "
+                          f"[tool.microgpt-book] title {meta['title']!r}; make them equal")
+    config["extra"]["book"] = meta
+    return config
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    meta = config["extra"]["book"]
+    src = page.file.src_uri
+    found = chapter_title(markdown)
+    if found:
+        number, title, explicit = found
+        anchor = chapter_anchor(src, explicit)
+        first, _, rest = markdown.lstrip("\ufeff").partition("\n")
+        if not explicit:
+            first = f"{first.rstrip()} {{#{anchor}}}"
+        modules = [m for m, chapters in _writers.items() if src in chapters]
+        tail = []
+        if modules:
+            links = ", ".join(f"[`{dotted(m)}`]({_link(api_page(m), src)})" for m in modules)
+            tail.append(f"**API reference:** {links}.")
+        url = chapter_url(meta["url"], page.url, anchor)
+        tail.append(cite_chapter_box(meta, number, title, url))
+        return first + "\n" + rest.rstrip("\n") + "\n\n" + "\n\n".join(tail) + "\n"
+    match = re.search(rf"^::: ({PACKAGE}(?:\.\w+)?)\s*$", markdown, re.M)
+    if src.startswith("api/") and match:
+        module = next((m for m in _writers if dotted(m) == match.group(1)), None)
+        if module is None:
+            raise PluginError(f"{src}: no chapter writes {match.group(1)}")
+        chapters = _writers[module]
+        links = [f"[{chapter_name(config['docs_dir'], c)}]({_link(c, src)})" for c in chapters]
+        links = " and ".join([", ".join(links[:-1]), links[-1]] if len(links) > 1 else links)
+        note = (f"`{module}` is written by {'chapter' if len(chapters) == 1 else 'chapters'} "
+                f"{links}; what follows is generated from its docstrings and code.")
+        return markdown[:match.start()] + note + "\n\n" + markdown[match.start():]
+    return markdown
+
+
+def number_sections(html, chapter):
+    """Put "3.2" / "3.2.1" before the text of each h2 / h3; anchors unchanged.
+    Returns the new HTML and {heading id: number}."""
+    numbers, counts = {}, [0, 0]
+
+    def number(match):
+        level, attrs = int(match.group(1)), match.group(2)
+        if level == 2:
+            counts[:] = [counts[0] + 1, 0]
+            label = f"{chapter}.{counts[0]}"
+        else:
+            counts[1] += 1
+            label = f"{chapter}.{counts[0]}.{counts[1]}"
+        ident = re.search(r'\bid="([^"]*)"', attrs)
+        if ident:
+            numbers[htmllib.unescape(ident.group(1))] = label
+        return f'{match.group(0)}<span class="section-number">{label}</span> '
+
+    return re.sub(r"<h([23])((?:\s[^>]*)?)>", number, html), numbers
+
+
+def _number_toc(items, numbers):
+    for item in items:
+        if item.id in numbers:
+            item.title = f'<span class="section-number">{numbers[item.id]}</span> {item.title}'
+        _number_toc(item.children, numbers)
+
+
+# A relative link to a Markdown file, as build-time blocks print them.
+MD_LINK = re.compile(r'href="(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^"#?]*\.md)(#[^"]*)?"')
+
+
+def fix_md_links(html, page, files):
+    """Point links to .md files at the pages' URLs. mkdocs rewrites the links
+    of a page's own Markdown, but not those in the output of markdown-exec
+    blocks (tables of chapters, API links); this does the same for them."""
+    def url(match):
+        folder = posixpath.dirname(page.file.src_uri)
+        target = files.get_file_from_path(posixpath.normpath(posixpath.join(folder, match.group(1))))
+        if target is None:
+            raise PluginError(f"{page.file.src_uri}: a build-time block links to a missing "
+                              f"page {match.group(1)}")
+        return f'href="{target.url_relative_to(page.file)}{match.group(2) or ""}"'
+    return MD_LINK.sub(url, html)
+
+
+@event_priority(100)  # before print-site copies each page's HTML into the print edition
+def on_page_content(html, page, config, files, **kwargs):
+    html = fix_md_links(html, page, files)
+    found = chapter_title(page.markdown or "")
+    if not found:
+        return html
+    html, numbers = number_sections(html, found[0])
+    _number_toc(page.toc, numbers)
+    return html
+
+
+@event_priority(-100)  # after print-site has written the print page
+def on_post_build(config, **kwargs):
+    """mkdocs-print-site turns a link to the home page ("../") into "#.", an
+    anchor that does not exist; point it at the preface's section, "#index"."""
+    path = Path(config["site_dir"]) / "print_page" / "index.html"
+    if path.exists():
+        html = path.read_text(encoding="utf-8")
+        path.write_text(html.replace('href="#."', 'href="#index"'), encoding="utf-8")
