@@ -8,7 +8,6 @@ import html as htmllib
 import json
 import posixpath
 import re
-import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -56,16 +55,9 @@ class Loads(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def site(request, tmp_path_factory):
-    """The built site: the session's shared build (tests/conftest.py) if there is one."""
-    try:
-        return request.getfixturevalue("built_site")
-    except pytest.FixtureLookupError:
-        out = tmp_path_factory.mktemp("site")
-        result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-                                cwd=ROOT, capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr[-3000:]
-        return out
+def site(built_site):
+    """The built site: the session's one strict build (tests/conftest.py)."""
+    return built_site
 
 
 def pages(site):
