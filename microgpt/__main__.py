@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 
-from microgpt import checkpoint
+from microgpt import checkpoint, evaluate
 from microgpt.data import load_docs
 from microgpt.model import Config, init_state_dict, parameters
 from microgpt.sample import sample
@@ -62,7 +62,10 @@ def parse_args(argv):
     p.add_argument("--load", metavar="PATH", help="skip training: sample from the checkpoint at PATH")
     p.add_argument("--prompt", default="", metavar="TEXT", help="start every sample with TEXT")
     p.add_argument("--quiet", action="store_true", help="print only the samples, one per line")
+    p.add_argument("--eval", action="store_true", help="then measure the model (chapter 10)")
+    p.add_argument("--eval-json", metavar="PATH", help="--eval, and save its numbers to PATH")
     args = p.parse_args(argv)
+    args.eval = args.eval or args.eval_json is not None
     args.given = {key for key in (*DEFAULTS, "log", "save") if getattr(args, key) is not None}
     for key, value in DEFAULTS.items():
         if getattr(args, key) is None:
@@ -70,7 +73,7 @@ def parse_args(argv):
     return args
 
 
-# [docs/09-command-line.md:342]
+# [docs/09-command-line.md:347]
 def check_numbers(args):
     if args.steps < 0:
         raise ValueError(f"--steps must be 0 or more, not {args.steps}")
@@ -81,7 +84,7 @@ def check_numbers(args):
             raise ValueError(f"{flag} must be a number above 0, not {x}")
 
 
-# [docs/09-command-line.md:357]
+# [docs/09-command-line.md:362]
 def check_prompt(prompt, tokenizer, config):
     try:
         tokenizer.encode(prompt)
@@ -92,7 +95,7 @@ def check_prompt(prompt, tokenizer, config):
                          f"the block size ({config.block_size}) to leave room for more")
 
 
-# [docs/09-command-line.md:376]
+# [docs/09-command-line.md:382]
 def prepare_training(args):
     config = Config(args.n_embd, args.n_head, args.n_layer, args.block_size)
     rng = random.Random(args.seed)
@@ -101,6 +104,8 @@ def prepare_training(args):
     check_prompt(args.prompt, tokenizer, config)
     if args.save:
         checkpoint.check_writable(args.save)
+    if args.eval:
+        evaluate.check(args, docs, args.steps)
     try:
         log = open(args.log, "w", encoding="utf-8") if args.log else None
     except OSError as e:
@@ -108,7 +113,7 @@ def prepare_training(args):
     return config, tokenizer, rng, docs, log
 
 
-# [docs/09-command-line.md:396]
+# [docs/09-command-line.md:407]
 def prepare_loading(args):
     if clash := [f"--{key}" for key in TRAINING_ONLY if key in args.given]:
         raise ValueError(f"--load skips training, so {', '.join(clash)} cannot be used with it")
@@ -118,10 +123,14 @@ def prepare_loading(args):
             flag = "--" + key.replace("_", "-")
             raise ValueError(f"{flag} {getattr(args, key)} contradicts the checkpoint ({value})")
     check_prompt(args.prompt, tokenizer, config)
-    return config, tokenizer, state_dict, saved["step"]
+    docs = None
+    if args.eval:
+        docs = evaluate.run_docs(saved["run"])
+        evaluate.check(args, docs, saved["step"])
+    return config, tokenizer, state_dict, saved["step"], docs
 
 
-# [docs/09-command-line.md:419]
+# [docs/09-command-line.md:434]
 def show_step(step, steps, loss, started, live):
     if not live:
         print(f"step {step:4d} / {steps:4d} | loss {loss:.4f}")
@@ -132,13 +141,13 @@ def show_step(step, steps, loss, started, live):
           f"{clock(left)} left ", end="", flush=True)
 
 
-# [docs/09-command-line.md:435]
+# [docs/09-command-line.md:450]
 def clock(seconds):
     minutes, seconds = divmod(round(seconds), 60)
     return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
-# [docs/09-command-line.md:453]
+# [docs/09-command-line.md:468]
 def train_steps(args, state_dict, config, tokenizer, docs, log):
     stop, step, started, live = [], 0, time.monotonic(), sys.stdout.isatty()
     previous = signal.signal(signal.SIGINT, lambda signum, frame: note_stop(stop))
@@ -157,20 +166,20 @@ def train_steps(args, state_dict, config, tokenizer, docs, log):
     return step, bool(stop)
 
 
-# [docs/09-command-line.md:483]
+# [docs/09-command-line.md:498]
 def note_stop(stop):
     stop.append(True)
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-# [docs/09-command-line.md:497]
+# [docs/09-command-line.md:512]
 def show_summary(step, loss, started):
     took = time.monotonic() - started
     print(f"\rtrained {step} steps in {clock(took)} ({step / took:.1f} steps/s), "
           f"last loss {loss:.4f}".ljust(78))
 
 
-# [docs/09-command-line.md:511]
+# [docs/09-command-line.md:526]
 def main(argv=None):
     args = parse_args(argv)
     try:
@@ -188,7 +197,7 @@ def main(argv=None):
         return 130
 
 
-# [docs/09-command-line.md:537]
+# [docs/09-command-line.md:552]
 def train_and_sample(args, config, tokenizer, rng, docs, log):
     say = (lambda text: None) if args.quiet else print
     say(f"num docs: {len(docs)}")
@@ -206,10 +215,10 @@ def train_and_sample(args, config, tokenizer, rng, docs, log):
         saved = f"; the model is saved in {args.save}" if args.save else ""
         print(f"microgpt: stopped at step {step} of {args.steps}{saved}", file=sys.stderr)
         return 130
-    return print_samples(args, state_dict, config, tokenizer, rng)
+    return print_samples(args, state_dict, config, tokenizer, rng, docs, step)
 
 
-# [docs/09-command-line.md:565]
+# [docs/09-command-line.md:580]
 def run_record(args):
     with open(args.data, "rb") as f:
         data_sha256 = hashlib.sha256(f.read()).hexdigest()
@@ -217,22 +226,25 @@ def run_record(args):
             "steps": args.steps, "lr": args.lr}
 
 
-# [docs/09-command-line.md:579]
-def sample_loaded(args, config, tokenizer, state_dict, step):
+# [docs/09-command-line.md:595]
+def sample_loaded(args, config, tokenizer, state_dict, step, docs):
     if not args.quiet:
         print(f"loaded {args.load}: {len(parameters(state_dict))} params, trained {step} steps")
-    return print_samples(args, state_dict, config, tokenizer, random.Random(args.seed))
+    return print_samples(args, state_dict, config, tokenizer, random.Random(args.seed), docs, step)
 
 
-def print_samples(args, state_dict, config, tokenizer, rng):
+def print_samples(args, state_dict, config, tokenizer, rng, docs, step):
     if not args.quiet:
         print("--- inference (new, hallucinated names) ---")
+    names = []
     for i in range(args.samples):
-        name = sample(state_dict, config, tokenizer, rng, args.temperature, args.prompt)
-        print(name if args.quiet else f"sample {i + 1:2d}: {name}")
+        names.append(sample(state_dict, config, tokenizer, rng, args.temperature, args.prompt))
+        print(names[-1] if args.quiet else f"sample {i + 1:2d}: {names[-1]}")
+    if args.eval:
+        evaluate.report(args, state_dict, config, tokenizer, docs, step, names)
     return 0
 
 
-# [docs/09-command-line.md:600]
+# [docs/09-command-line.md:619]
 if __name__ == "__main__":
     sys.exit(main())
