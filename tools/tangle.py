@@ -22,8 +22,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-import yaml
-from markdown_it import MarkdownIt
+try:
+    import yaml
+    from markdown_it import MarkdownIt
+except ImportError as e:  # run outside the dev environment
+    sys.exit(f"tangle.py: {e.name} is missing; install the dev extra first: "
+             f"python -m pip install -e '.[dev]'")
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "microgpt"
