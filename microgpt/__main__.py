@@ -64,6 +64,8 @@ def parse_args(argv):
     p.add_argument("--quiet", action="store_true", help="print only the samples, one per line")
     p.add_argument("--eval", action="store_true", help="then measure the model (chapter 10)")
     p.add_argument("--eval-json", metavar="PATH", help="--eval, and save its numbers to PATH")
+    p.add_argument("--engine", choices=("scalar", "numpy"), default="scalar",
+                   help="scalar: chapters 3-8; numpy: chapter 12, same numbers, faster (default: scalar)")
     args = p.parse_args(argv)
     args.eval = args.eval or args.eval_json is not None
     args.given = {key for key in (*DEFAULTS, "log", "save") if getattr(args, key) is not None}
@@ -73,7 +75,7 @@ def parse_args(argv):
     return args
 
 
-# [docs/09-command-line.md:347]
+# [docs/09-command-line.md:353]
 def check_numbers(args):
     if args.steps < 0:
         raise ValueError(f"--steps must be 0 or more, not {args.steps}")
@@ -84,7 +86,7 @@ def check_numbers(args):
             raise ValueError(f"{flag} must be a number above 0, not {x}")
 
 
-# [docs/09-command-line.md:362]
+# [docs/09-command-line.md:368]
 def check_prompt(prompt, tokenizer, config):
     try:
         tokenizer.encode(prompt)
@@ -95,7 +97,7 @@ def check_prompt(prompt, tokenizer, config):
                          f"the block size ({config.block_size}) to leave room for more")
 
 
-# [docs/09-command-line.md:382]
+# [docs/09-command-line.md:388]
 def prepare_training(args):
     config = Config(args.n_embd, args.n_head, args.n_layer, args.block_size)
     rng = random.Random(args.seed)
@@ -113,7 +115,7 @@ def prepare_training(args):
     return config, tokenizer, rng, docs, log
 
 
-# [docs/09-command-line.md:407]
+# [docs/09-command-line.md:413]
 def prepare_loading(args):
     if clash := [f"--{key}" for key in TRAINING_ONLY if key in args.given]:
         raise ValueError(f"--load skips training, so {', '.join(clash)} cannot be used with it")
@@ -130,7 +132,7 @@ def prepare_loading(args):
     return config, tokenizer, state_dict, saved["step"], docs
 
 
-# [docs/09-command-line.md:434]
+# [docs/09-command-line.md:440]
 def show_step(step, steps, loss, started, live):
     if not live:
         print(f"step {step:4d} / {steps:4d} | loss {loss:.4f}")
@@ -141,18 +143,19 @@ def show_step(step, steps, loss, started, live):
           f"{clock(left)} left ", end="", flush=True)
 
 
-# [docs/09-command-line.md:450]
+# [docs/09-command-line.md:456]
 def clock(seconds):
     minutes, seconds = divmod(round(seconds), 60)
     return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
-# [docs/09-command-line.md:468]
+# [docs/09-command-line.md:474]
 def train_steps(args, state_dict, config, tokenizer, docs, log):
     stop, step, started, live = [], 0, time.monotonic(), sys.stdout.isatty()
     previous = signal.signal(signal.SIGINT, lambda signum, frame: note_stop(stop))
     try:
-        for step, loss in train(state_dict, config, tokenizer, docs, args.steps, args.lr):
+        trainer = args.fast.train if args.fast else train
+        for step, loss in trainer(state_dict, config, tokenizer, docs, args.steps, args.lr):
             if not args.quiet:
                 show_step(step, args.steps, loss, started, live)
             if log:
@@ -166,24 +169,38 @@ def train_steps(args, state_dict, config, tokenizer, docs, log):
     return step, bool(stop)
 
 
-# [docs/09-command-line.md:498]
+# [docs/09-command-line.md:506]
 def note_stop(stop):
     stop.append(True)
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-# [docs/09-command-line.md:512]
+# [docs/09-command-line.md:520]
 def show_summary(step, loss, started):
     took = time.monotonic() - started
     print(f"\rtrained {step} steps in {clock(took)} ({step / took:.1f} steps/s), "
           f"last loss {loss:.4f}".ljust(78))
 
 
-# [docs/09-command-line.md:526]
+# [docs/09-command-line.md:534]
+def engine(args):
+    """The module of chapter 12's array engine if --engine numpy asks for it, else None."""
+    if args.engine == "scalar":
+        return None
+    try:
+        from microgpt import fast
+    except ImportError as e:
+        raise ValueError(f"--engine numpy needs NumPy ({e}); "
+                         "install it with: pip install 'microgpt-book[fast]'") from None
+    return fast
+
+
+# [docs/09-command-line.md:560]
 def main(argv=None):
     args = parse_args(argv)
     try:
         check_numbers(args)
+        args.fast = engine(args)
         if args.load:
             return sample_loaded(args, *prepare_loading(args))
         prepared = prepare_training(args)
@@ -197,20 +214,23 @@ def main(argv=None):
         return 130
 
 
-# [docs/09-command-line.md:552]
+# [docs/09-command-line.md:587]
 def train_and_sample(args, config, tokenizer, rng, docs, log):
     say = (lambda text: None) if args.quiet else print
     say(f"num docs: {len(docs)}")
     say(f"vocab size: {tokenizer.vocab_size}")
     state_dict = init_state_dict(config, tokenizer.vocab_size, rng)
     say(f"num params: {len(parameters(state_dict))}")
+    if args.fast:
+        state_dict = args.fast.to_arrays(state_dict)
     try:
         step, stopped = train_steps(args, state_dict, config, tokenizer, docs, log)
     finally:
         if log:
             log.close()
     if args.save:
-        checkpoint.save(args.save, checkpoint.to_dict(config, tokenizer, state_dict, step, run_record(args)))
+        values = args.fast.to_state_dict(state_dict) if args.fast else state_dict
+        checkpoint.save(args.save, checkpoint.to_dict(config, tokenizer, values, step, run_record(args)))
     if stopped:
         saved = f"; the model is saved in {args.save}" if args.save else ""
         print(f"microgpt: stopped at step {step} of {args.steps}{saved}", file=sys.stderr)
@@ -218,7 +238,7 @@ def train_and_sample(args, config, tokenizer, rng, docs, log):
     return print_samples(args, state_dict, config, tokenizer, rng, docs, step)
 
 
-# [docs/09-command-line.md:580]
+# [docs/09-command-line.md:621]
 def run_record(args):
     with open(args.data, "rb") as f:
         data_sha256 = hashlib.sha256(f.read()).hexdigest()
@@ -226,10 +246,12 @@ def run_record(args):
             "steps": args.steps, "lr": args.lr}
 
 
-# [docs/09-command-line.md:595]
+# [docs/09-command-line.md:638]
 def sample_loaded(args, config, tokenizer, state_dict, step, docs):
     if not args.quiet:
         print(f"loaded {args.load}: {len(parameters(state_dict))} params, trained {step} steps")
+    if args.fast:
+        state_dict = args.fast.to_arrays(state_dict)
     return print_samples(args, state_dict, config, tokenizer, random.Random(args.seed), docs, step)
 
 
@@ -238,13 +260,14 @@ def print_samples(args, state_dict, config, tokenizer, rng, docs, step):
         print("--- inference (new, hallucinated names) ---")
     names = []
     for i in range(args.samples):
-        names.append(sample(state_dict, config, tokenizer, rng, args.temperature, args.prompt))
+        draw = args.fast.sample if args.fast else sample
+        names.append(draw(state_dict, config, tokenizer, rng, args.temperature, args.prompt))
         print(names[-1] if args.quiet else f"sample {i + 1:2d}: {names[-1]}")
     if args.eval:
         evaluate.report(args, state_dict, config, tokenizer, docs, step, names)
     return 0
 
 
-# [docs/09-command-line.md:619]
+# [docs/09-command-line.md:665]
 if __name__ == "__main__":
     sys.exit(main())

@@ -97,8 +97,9 @@ def memorised(names, docs, trained):
     return sum(name in known for name in names), sum(name in seen for name in names)
 
 
-# [docs/10-did-it-learn.md:317]
-def evaluate(state_dict, config, tokenizer, docs, steps, samples, temperature=0.5, seed=42, size=HELD_OUT):
+# [docs/10-did-it-learn.md:319]
+def evaluate(state_dict, config, tokenizer, docs, steps, samples, temperature=0.5, seed=42, size=HELD_OUT,
+             nll_of=model_nll):
     """Held-out loss and copies of the model (samples: names it drew) and of the two baselines."""
     trained, held_out = split(docs, steps, size)
     rng = random.Random(seed)
@@ -107,11 +108,11 @@ def evaluate(state_dict, config, tokenizer, docs, steps, samples, temperature=0.
     for name, probs in tables.items():
         nll[name] = [bigram_nll(probs, tokenizer, config, doc) for doc in held_out]
         drawn[name] = [bigram_sample(probs, tokenizer, config, rng, temperature) for _ in samples]
-    nll["microgpt"] = [model_nll(state_dict, config, tokenizer, doc) for doc in held_out]
+    nll["microgpt"] = [nll_of(state_dict, config, tokenizer, doc) for doc in held_out]
     drawn["microgpt"] = list(samples)
 
 
-# [docs/10-did-it-learn.md:336]
+# [docs/10-did-it-learn.md:339]
     positions = sum(framed(tokenizer, config, doc)[1] for doc in held_out)
     wins = sum(m < b for m, b in zip(nll["microgpt"], nll["bigram"]))
     return {"steps": steps, "held_out": len(held_out), "positions": positions, "samples": len(samples),
@@ -125,7 +126,7 @@ def row(nll, positions, names, docs, trained):
     return {"loss": sum(nll) / positions, "in_data": in_data, "in_trained": in_trained, "names": names}
 
 
-# [docs/10-did-it-learn.md:360]
+# [docs/10-did-it-learn.md:363]
 def table(result):
     """The evaluation as a short text table."""
     n = result["samples"]
@@ -138,7 +139,7 @@ def table(result):
     return "\n".join(lines)
 
 
-# [docs/10-did-it-learn.md:387]
+# [docs/10-did-it-learn.md:390]
 def check(args, docs, steps):
     """Raise ValueError unless --eval can evaluate a run of steps steps on docs."""
     if args.prompt:
@@ -150,7 +151,9 @@ def check(args, docs, steps):
 
 def report(args, state_dict, config, tokenizer, docs, steps, samples):
     """Evaluate, print the table, and save the numbers if --eval-json asks."""
-    result = evaluate(state_dict, config, tokenizer, docs, steps, samples, args.temperature, args.seed)
+    nll_of = args.fast.model_nll if args.fast else model_nll
+    result = evaluate(state_dict, config, tokenizer, docs, steps, samples, args.temperature, args.seed,
+                      nll_of=nll_of)
     print(table(result))
     if args.eval_json:
         checkpoint.save(args.eval_json, result)

@@ -2,6 +2,11 @@
 
     python tools/bench.py                      the default run (1000 steps)
     python tools/bench.py --steps 100          a shorter run
+    python tools/bench.py --engines --json docs/assets/bench.json
+                                               both engines of chapter 12 (scalar and
+                                               NumPy) on the same run, a profile of a
+                                               scalar step, its FLOPs and the
+                                               processor's speed, saved for the book
     python tools/bench.py --reference microgpt.py
                                                also time a reference script, for
                                                example Karpathy's original file
@@ -19,6 +24,7 @@ This is a tool to run by hand; no test times anything.
 """
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -30,6 +36,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the book's package, for the in-process profile
 STEP_LINE = re.compile(r"^step\s+(\d+)\s*/", re.MULTILINE)
 
 
@@ -76,6 +83,137 @@ def table(rows):
     return "\n".join(lines)
 
 
+def engine_rows(args):
+    """Both engines on the same run, as separate programs; each also with --steps 0, so that
+    the training time is the difference (start-up, loading and sampling cancel out).
+    The NumPy runs are short, so they take the best of three; the scalar run is timed once."""
+    runs = {}
+    for engine, repeat in (("scalar", 1), ("numpy", 3)):
+        argv = [args.python, "-m", "microgpt", "--data", str(args.data), "--engine", engine]
+        full = min((measure(engine, argv + ["--steps", str(args.steps)], ROOT) for _ in range(repeat)),
+                   key=lambda r: r["wall"])
+        empty = min((measure(engine, argv + ["--steps", "0"], ROOT) for _ in range(3)),
+                    key=lambda r: r["wall"])
+        train_s = full["wall"] - empty["wall"]
+        runs[engine] = {**full, "program": f"python -m microgpt --engine {engine}",
+                        "startup_wall": empty["wall"], "train_seconds": train_s,
+                        "train_steps_per_s": full["steps"] / train_s}
+        print(f"  {engine}: {full['wall']:.2f} s", flush=True)
+    return runs
+
+
+def profile(args, steps=10):
+    """The scalar engine's first steps of the default run, phase by phase, in this process."""
+    import random
+    from microgpt.data import load_docs
+    from microgpt.model import Config, init_state_dict, parameters
+    from microgpt.tokenizer import Tokenizer
+    from microgpt.train import adam_update, doc_loss
+
+    rng = random.Random(42)
+    docs = load_docs(args.data, rng)
+    tokenizer, config = Tokenizer.from_docs(docs), Config()
+    state_dict = init_state_dict(config, tokenizer.vocab_size, rng)
+    params = parameters(state_dict)
+    m, v = [0.0] * len(params), [0.0] * len(params)
+    ms = {"forward (build the graph)": 0.0, "backward": 0.0, "Adam": 0.0}
+    nodes = positions = 0
+    for step in range(steps):
+        tokens = [tokenizer.BOS] + tokenizer.encode(docs[step]) + [tokenizer.BOS]
+        t0 = time.perf_counter()
+        loss = doc_loss(state_dict, config, tokens)
+        t1 = time.perf_counter()
+        nodes += len(loss.topological_order())
+        t2 = time.perf_counter()
+        loss.backward()
+        t3 = time.perf_counter()
+        adam_update(params, m, v, step, args.steps)
+        t4 = time.perf_counter()
+        for phase, took in zip(ms, (t1 - t0, t3 - t2, t4 - t3)):
+            ms[phase] += took * 1000 / steps
+        positions += min(config.block_size, len(tokens) - 1)
+    return {"steps": steps, "ms": ms, "nodes": nodes / steps, "positions": positions / steps}
+
+
+def flops(args):
+    """The arithmetic of one training step of the default run, averaged over its documents."""
+    import random
+    from microgpt import fast
+    from microgpt.data import load_docs
+    from microgpt.model import Config, init_state_dict, parameters
+    from microgpt.tokenizer import Tokenizer
+
+    rng = random.Random(42)
+    docs = load_docs(args.data, rng)
+    tokenizer, config = Tokenizer.from_docs(docs), Config()
+    n_params = len(parameters(init_state_dict(config, tokenizer.vocab_size, rng)))
+    lengths = [min(config.block_size, len(tokenizer.encode(d)) + 1) for d in docs[:args.steps]]
+    mean = sum(fast.multiply_adds(config, tokenizer.vocab_size, n) for n in lengths) / len(lengths)
+    # forward: 2 FLOPs per multiply-add; backward: twice the forward; Adam: about 12 per parameter
+    return n_params, {"positions": sum(lengths) / len(lengths), "forward_multiply_adds": mean,
+                      "step_flops": 6 * mean + 12 * n_params}
+
+
+PEAK = """
+import time, numpy as np
+a = np.random.default_rng(0).standard_normal((1024, 1024))
+times = []
+for _ in range(5):
+    t = time.perf_counter(); a @ a; times.append(time.perf_counter() - t)
+x, b, c = 1.0001, 0.9999, 1e-9
+ptimes = []
+for _ in range(3):
+    t = time.perf_counter()
+    for _ in range(1_000_000):
+        x = x * b + c
+    ptimes.append(time.perf_counter() - t)
+print(2 * 1024**3 / min(times) / 1e9, 2e6 / min(ptimes) / 1e6)
+"""
+
+
+def peak(args):
+    """What one core can do: NumPy's 1024 × 1024 matrix product, and a Python loop of a * b + c."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    out = subprocess.run([args.python, "-c", PEAK], capture_output=True, text=True, env=env, check=True)
+    gflops, mflops = map(float, out.stdout.split())
+    return {"matmul_gflops": gflops, "python_mflops": mflops}
+
+
+def machine(args):
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    numpy_version = subprocess.run([args.python, "-c", "import numpy; print(numpy.__version__)"],
+                                   capture_output=True, text=True).stdout.strip() or "not installed"
+    return {"processor": model, "cpus": os.cpu_count(), "system": f"{platform.system()} {platform.machine()}",
+            "python": f"{platform.python_implementation()} {platform.python_version()}", "numpy": numpy_version}
+
+
+def engines_report(args):
+    print("profiling the scalar engine ...", flush=True)
+    prof = profile(args)
+    n_params, fl = flops(args)
+    print("measuring the processor ...", flush=True)
+    pk = peak(args)
+    print("running both engines (the scalar one takes minutes) ...", flush=True)
+    runs = engine_rows(args)
+    return {"date": time.strftime("%Y-%m-%d"), "steps": args.steps, "machine": machine(args),
+            "params": n_params, "profile": prof, "flops": fl, "peak": pk, "runs": runs}
+
+
+def write_json(path, obj):
+    fd, tmp = tempfile.mkstemp(dir=path.resolve().parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Time a whole microgpt run (and optionally a "
                                 "reference script) and print a small table.")
@@ -85,6 +223,9 @@ def main(argv=None):
                    help="the documents file (default: names.txt at the repository root)")
     p.add_argument("--reference", type=Path, metavar="PATH",
                    help="also time this script, run as 'python PATH' (e.g. Karpathy's microgpt.py)")
+    p.add_argument("--engines", action="store_true",
+                   help="compare the scalar and NumPy engines (chapter 12): profile, FLOPs, both runs")
+    p.add_argument("--json", type=Path, metavar="PATH", help="with --engines: also save the results to PATH")
     p.add_argument("--python", default=sys.executable,
                    help="the Python interpreter to run (default: this one)")
     args = p.parse_args(argv)
@@ -94,10 +235,18 @@ def main(argv=None):
         p.error(f"--data {args.data}: no such file")
     if args.reference and not args.reference.is_file():
         p.error(f"--reference {args.reference}: no such file")
+    if args.json and not (args.engines and args.json.resolve().parent.is_dir()):
+        p.error(f"--json {args.json}: needs --engines and an existing folder")
 
     print(f"{platform.python_implementation()} {platform.python_version()} on "
           f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs", flush=True)
-    rows = [microgpt_row(args)]
+    if args.engines:
+        report = engines_report(args)
+        rows = list(report["runs"].values())
+        if args.json:
+            write_json(args.json, report)
+    else:
+        rows = [microgpt_row(args)]
     if args.reference:
         rows.append(reference_row(args))
     print(table(rows))

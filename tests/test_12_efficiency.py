@@ -1,0 +1,280 @@
+"""Chapter 12: the array engine computes what the scalar engine computes."""
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from microgpt import fast, model
+from microgpt.autograd import Value
+from microgpt.data import load_docs
+from microgpt.evaluate import model_nll
+from microgpt.model import Config, empty_cache, gpt, init_state_dict, parameters
+from microgpt.sample import sample
+from microgpt.tokenizer import Tokenizer
+from microgpt.train import adam_update, doc_loss, train
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = [Config(), Config(n_embd=8, n_head=2, n_layer=2, block_size=8),
+           Config(n_embd=12, n_head=3, n_layer=3, block_size=5)]
+
+
+@pytest.fixture(scope="module")
+def names():
+    docs = load_docs(ROOT / "names.txt", random.Random(42))
+    return docs, Tokenizer.from_docs(docs)
+
+
+def microgpt(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "microgpt", *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=600, env=env)
+
+
+def grads_of(state_dict):
+    return {name: np.array([[p.grad for p in row] for row in mat]) for name, mat in state_dict.items()}
+
+
+# --- the same numbers, piece by piece ---------------------------------------------------
+
+def test_arrays_and_values_convert_without_loss():
+    state_dict = init_state_dict(Config(), 27, random.Random(1))
+    weights = fast.to_arrays(state_dict)
+    assert list(weights) == list(state_dict)
+    back = fast.to_state_dict(weights)
+    assert [p.data for p in parameters(back)] == [p.data for p in parameters(state_dict)]
+    assert all(a.shape == (len(m), len(m[0])) for a, m in zip(weights.values(), state_dict.values()))
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=str)
+def test_logits_of_every_position_equal_the_scalar_engine(config, names):
+    docs, tokenizer = names
+    state_dict = init_state_dict(config, tokenizer.vocab_size, random.Random(5))
+    weights = fast.to_arrays(state_dict)
+    ids = ([tokenizer.BOS] + tokenizer.encode(docs[3]))[:config.block_size]
+    logits, _ = fast.gpt(weights, config, ids)
+    keys, values = empty_cache(config)
+    for pos, token in enumerate(ids):
+        scalar = [v.data for v in gpt(state_dict, config, token, pos, keys, values)]
+        assert np.allclose(logits[pos], scalar, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=str)
+def test_loss_and_every_gradient_equal_the_scalar_engine(config, names):
+    """Per matrix, relative to its largest gradient (chapter 12 says why not per number)."""
+    docs, tokenizer = names
+    state_dict = init_state_dict(config, tokenizer.vocab_size, random.Random(11))
+    weights = fast.to_arrays(state_dict)
+    for doc in docs[:8] + ["annabella", "x"]:   # repeated letters; longer than block_size; one letter
+        tokens = [tokenizer.BOS] + tokenizer.encode(doc) + [tokenizer.BOS]
+        loss = doc_loss(state_dict, config, tokens)
+        loss.backward()
+        fast_loss, saved = fast.doc_loss(weights, config, tokens)
+        grads = fast.backward(weights, config, *saved)
+        assert abs(fast_loss - loss.data) <= 1e-12 * loss.data
+        for name, scalar in grads_of(state_dict).items():
+            assert np.abs(grads[name] - scalar).max() <= 1e-12 * np.abs(scalar).max(), (doc, name)
+        for p in parameters(state_dict):
+            p.grad = 0
+
+
+def test_a_wrong_gradient_is_caught(names):
+    """The check above can fail: break the backward pass of RMSNorm, and it does."""
+    docs, tokenizer = names
+    config = CONFIGS[1]
+    state_dict = init_state_dict(config, tokenizer.vocab_size, random.Random(11))
+    weights = fast.to_arrays(state_dict)
+    tokens = [tokenizer.BOS] + tokenizer.encode(docs[0]) + [tokenizer.BOS]
+    doc_loss(state_dict, config, tokens).backward()
+    original = fast.rmsnorm_back
+    try:
+        fast.rmsnorm_back = lambda dy, y, scale: scale * dy          # forgets that scale depends on x
+        grads = fast.backward(weights, config, *fast.doc_loss(weights, config, tokens)[1])
+    finally:
+        fast.rmsnorm_back = original
+    scalar = grads_of(state_dict)
+    assert np.abs(grads["wte"] - scalar["wte"]).max() > 1e-6 * np.abs(scalar["wte"]).max()
+
+
+def test_adam_moves_every_weight_as_the_scalar_adam(names):
+    config = CONFIGS[1]
+    state_dict = init_state_dict(config, 27, random.Random(2))
+    weights = fast.to_arrays(state_dict)
+    params = parameters(state_dict)
+    m, v = [0.0] * len(params), [0.0] * len(params)
+    fm = {k: np.zeros_like(a) for k, a in weights.items()}
+    fv = {k: np.zeros_like(a) for k, a in weights.items()}
+    rng = random.Random(3)
+    for step in range(5):
+        for p in params:
+            p.grad = rng.gauss(0, 1e-2)
+        grads = grads_of(state_dict)
+        adam_update(params, m, v, step, 5)
+        fast.adam_update(weights, grads, fm, fv, step, 5)
+        moved = np.concatenate([a.ravel() for a in weights.values()])
+        assert np.allclose(moved, [p.data for p in params], rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("prompt", ["", "ma", "x"])
+def test_samples_are_the_scalar_engines(prompt, names):
+    docs, tokenizer = names
+    config = CONFIGS[0]
+    state_dict = init_state_dict(config, tokenizer.vocab_size, random.Random(9))
+    list(train(state_dict, config, tokenizer, docs, 5))
+    weights = fast.to_arrays(state_dict)
+    for temperature in (0.5, 1.0, 2.0):
+        a, b = random.Random(4), random.Random(4)
+        scalar = [sample(state_dict, config, tokenizer, a, temperature, prompt) for _ in range(10)]
+        arrays = [fast.sample(weights, config, tokenizer, b, temperature, prompt) for _ in range(10)]
+        assert scalar == arrays
+        assert a.random() == b.random()                 # the same number of draws from the generator
+
+
+def test_held_out_loss_is_the_scalar_engines(names):
+    docs, tokenizer = names
+    config = CONFIGS[0]
+    state_dict = init_state_dict(config, tokenizer.vocab_size, random.Random(6))
+    weights = fast.to_arrays(state_dict)
+    for doc in docs[-10:]:
+        scalar = model_nll(state_dict, config, tokenizer, doc)
+        assert abs(fast.model_nll(weights, config, tokenizer, doc) - scalar) <= 1e-12 * scalar
+
+
+# --- the whole run ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("record", ["run-default.json", "run-small.json"])
+def test_whole_run_gives_the_scalar_engines_losses_and_names(record):
+    """The recorded runs are the scalar engine's (tests/test_reproduction.py checks them)."""
+    ref = json.loads((ROOT / "tests" / "data" / record).read_text())
+    c = ref["config"]
+    config = Config(c["n_embd"], c["n_head"], c["n_layer"], c["block_size"])
+    rng = random.Random(c["seed"])
+    docs = load_docs(ROOT / "names.txt", rng)
+    tokenizer = Tokenizer.from_docs(docs)
+    weights = fast.to_arrays(init_state_dict(config, tokenizer.vocab_size, rng))
+    losses = [loss for _, loss in fast.train(weights, config, tokenizer, docs, c["steps"], c["learning_rate"])]
+    assert len(losses) == len(ref["losses"])
+    assert max(abs(a - b) for a, b in zip(losses, ref["losses"])) <= 1e-9
+    samples = [fast.sample(weights, config, tokenizer, rng, c["temperature"]) for _ in range(c["num_samples"])]
+    assert samples == ref["samples"]
+
+
+# --- counting the arithmetic --------------------------------------------------------------
+
+@pytest.mark.parametrize("config", CONFIGS, ids=str)
+@pytest.mark.parametrize("n", [1, 4])
+def test_multiply_adds_count_what_the_scalar_forward_pass_multiplies(config, n, monkeypatch):
+    """Count every multiplication of two Values made inside linear and head (outside softmax)."""
+    counted, inside = [0], [0]
+    mul = Value.__mul__
+
+    def counting_mul(self, other):
+        counted[0] += inside[0] > 0 and isinstance(other, Value)
+        return mul(self, other)
+
+    def scope(f, delta):
+        def wrapped(*args):
+            inside[0] += delta
+            try:
+                return f(*args)
+            finally:
+                inside[0] -= delta
+        return wrapped
+    monkeypatch.setattr(Value, "__mul__", counting_mul)
+    monkeypatch.setattr(model, "linear", scope(model.linear, 1))
+    monkeypatch.setattr(model, "head", scope(model.head, 1))
+    monkeypatch.setattr(model, "softmax", scope(model.softmax, -1000))
+    state_dict = init_state_dict(config, 27, random.Random(0))
+    keys, values = empty_cache(config)
+    for pos in range(n):
+        gpt(state_dict, config, pos % 27, pos, keys, values)
+    assert counted[0] == fast.multiply_adds(config, 27, n)
+
+
+# --- the command line ---------------------------------------------------------------------
+
+TINY = ["--n-embd", "8", "--n-head", "2", "--block-size", "8", "--steps", "30", "--samples", "5"]
+
+
+def test_engine_numpy_prints_what_the_scalar_engine_prints():
+    scalar, arrays = microgpt(*TINY), microgpt(*TINY, "--engine", "numpy")
+    assert scalar.returncode == arrays.returncode == 0, arrays.stderr
+    assert arrays.stdout == scalar.stdout
+    assert "step   30 /   30" in arrays.stdout
+
+
+def test_checkpoints_move_between_engines(tmp_path):
+    saved = {}
+    for engine in ("scalar", "numpy"):
+        saved[engine] = tmp_path / f"{engine}.json"
+        assert microgpt(*TINY, "--engine", engine, "--save", saved[engine]).returncode == 0
+    a, b = (json.loads(saved[e].read_text())["state_dict"] for e in ("scalar", "numpy"))
+    assert np.allclose(np.concatenate([np.ravel(m) for m in a.values()]),
+                       np.concatenate([np.ravel(m) for m in b.values()]), rtol=1e-12, atol=1e-15)
+    outputs = {(s, e): microgpt("--load", saved[s], "--engine", e, "--samples", "8", "--quiet").stdout
+               for s in saved for e in ("scalar", "numpy")}
+    assert outputs[("scalar", "scalar")] == outputs[("scalar", "numpy")]
+    assert outputs[("numpy", "scalar")] == outputs[("numpy", "numpy")]
+    assert len(outputs[("numpy", "numpy")].split()) == 8
+
+
+def test_engine_numpy_evaluates(tmp_path):
+    r = microgpt(*TINY, "--engine", "numpy", "--eval-json", tmp_path / "eval.json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads((tmp_path / "eval.json").read_text())
+    assert set(result["models"]) == {"uniform", "bigram", "microgpt"}
+    assert "microgpt" in r.stdout.splitlines()[-1]
+
+
+def test_the_package_never_imports_numpy_unless_asked():
+    code = ("import sys, microgpt, microgpt.__main__ as m, microgpt.evaluate, microgpt.bpe, "
+            "microgpt.checkpoint; m.main(['--steps', '2', '--n-embd', '4', '--n-head', '1', '--samples', '1']); "
+            "assert 'numpy' not in sys.modules, 'numpy was imported'")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+
+
+def test_engine_numpy_without_numpy_is_one_clear_line():
+    code = ("import sys; sys.modules['numpy'] = None; from microgpt.__main__ import main; "
+            "sys.exit(main(['--engine', 'numpy']))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("microgpt: error: --engine numpy needs NumPy")
+    assert "microgpt-book[fast]" in r.stderr
+
+
+def test_an_unknown_engine_is_refused():
+    r = microgpt("--engine", "gpu")
+    assert r.returncode == 2 and "invalid choice: 'gpu'" in r.stderr
+
+
+# --- the numbers the chapter shows --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bench():
+    return json.loads((ROOT / "docs" / "assets" / "bench.json").read_text())
+
+
+def test_bench_file_describes_this_model(bench, names):
+    docs, tokenizer = names
+    config = Config()
+    assert bench["params"] == len(parameters(init_state_dict(config, tokenizer.vocab_size, random.Random(0))))
+    lengths = [min(config.block_size, len(tokenizer.encode(d)) + 1) for d in docs[:1000]]
+    mean = sum(fast.multiply_adds(config, tokenizer.vocab_size, n) for n in lengths) / len(lengths)
+    assert bench["flops"]["forward_multiply_adds"] == pytest.approx(mean, rel=1e-12)
+    assert bench["flops"]["positions"] == pytest.approx(sum(lengths) / len(lengths), rel=1e-12)
+    assert bench["flops"]["step_flops"] == pytest.approx(6 * mean + 12 * bench["params"], rel=1e-12)
+
+
+def test_bench_measured_the_promised_speed_up(bench):
+    """Measured by tools/bench.py (not timed here): both engines, the default 1000-step run."""
+    runs = bench["runs"]
+    assert runs["scalar"]["steps"] == runs["numpy"]["steps"] == 1000
+    assert runs["scalar"]["wall"] / runs["numpy"]["wall"] >= 100
+    assert all(r["peak_mib"] > 0 for r in runs.values())
