@@ -64,8 +64,8 @@ def parse_args(argv):
     p.add_argument("--quiet", action="store_true", help="print only the samples, one per line")
     p.add_argument("--eval", action="store_true", help="then measure the model (chapter 10)")
     p.add_argument("--eval-json", metavar="PATH", help="--eval, and save its numbers to PATH")
-    p.add_argument("--engine", choices=("scalar", "numpy"), default="scalar",
-                   help="scalar: chapters 3-8; numpy: chapter 12, same numbers, faster (default: scalar)")
+    p.add_argument("--engine", choices=("scalar", "numpy"), default="scalar", metavar="NAME",
+                   help="scalar or numpy (chapter 12) (default: scalar)")
     args = p.parse_args(argv)
     args.eval = args.eval or args.eval_json is not None
     args.given = {key for key in (*DEFAULTS, "log", "save") if getattr(args, key) is not None}

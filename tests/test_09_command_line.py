@@ -25,7 +25,8 @@ from microgpt.train import train
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--n-embd", "4", "--n-head", "2", "--block-size", "6", "--steps", "3", "--samples", "2"]
 FLAGS = ("--data", "--seed", "--steps", "--n-embd", "--n-head", "--n-layer", "--block-size",
-         "--lr", "--temperature", "--samples", "--log", "--save", "--load", "--prompt", "--quiet")
+         "--lr", "--temperature", "--samples", "--log", "--save", "--load", "--prompt", "--quiet",
+         "--eval", "--eval-json", "--engine")
 
 
 def microgpt(*args, cwd=ROOT, timeout=600):
