@@ -8,6 +8,9 @@ What they do, in the order of a build:
 - give every chapter's title a permanent anchor, and end every chapter with a
   link to its modules' API pages and a *Cite this chapter* box;
 - on every API page, say which chapters write the module, with links;
+- in every chapter, link the first bold occurrence of each term of the
+  glossary to its entry, and give the glossary's "introduced in" links their
+  section numbers (see tools/glossary.py for why the links are made here);
 - number each chapter's sections ("3.2", "3.2.1") in the page, its table of
   contents, the search index and the print edition, without touching their
   anchors.
@@ -40,6 +43,7 @@ from mkdocs.structure.files import File
 TOOLS = str(Path(__file__).resolve().parent)
 sys.path.insert(0, TOOLS)
 
+import glossary  # noqa: E402
 import tangle  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +57,7 @@ CHAPTER_TITLE = re.compile(r"^# (\d+)\. (.+?)(?:\s*\{#([A-Za-z0-9_-]+)\})?\s*$")
 # ---------------------------------------------------------------- re-tangling
 
 _writers = {}  # this build's writers(): {module: [chapters]}
+_glossary = {}  # this build's glossary: "table" {spelling: entry}, "labels" {(file, anchor): "§3.2"}
 
 
 def on_pre_build(config, **kwargs):
@@ -62,6 +67,26 @@ def on_pre_build(config, **kwargs):
         print(f"mkdocs hook: re-tangled {module} from the chapters", file=sys.stderr)
     _writers.clear()
     _writers.update(writers())
+    load_glossary(config["docs_dir"])
+
+
+# ---------------------------------------------------------------- the glossary
+
+def section_labels(docs_dir, root=ROOT):
+    """{(file, anchor): "§3.2"} for every numbered section, and "chapter 3" for
+    every chapter's title ("the preface" for chapter 0)."""
+    labels = glossary.section_labels(docs_dir, tangle.chapters(root), chapter_anchor)
+    return {key: "the preface" if label == "chapter 0" else label for key, label in labels.items()}
+
+
+def load_glossary(docs_dir):
+    """Read the glossary's entries and the chapters' section numbers for this build."""
+    try:
+        table = glossary.index(glossary.read(docs_dir))
+    except ValueError as e:
+        raise PluginError(str(e)) from None
+    _glossary.clear()
+    _glossary.update(table=table, labels=section_labels(docs_dir, Path(docs_dir).parent))
 
 
 # ---------------------------------------------------------------- MathJax
@@ -247,6 +272,8 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
         number, title, explicit = found
         anchor = chapter_anchor(src, explicit)
         first, _, rest = markdown.lstrip("\ufeff").partition("\n")
+        rest, _linked = glossary.link_terms(rest, _glossary.get("table", {}),
+                                            _link(glossary.GLOSSARY, src))
         if not explicit:
             first = f"{first.rstrip()} {{#{anchor}}}"
         modules = [m for m, chapters in _writers.items() if src in chapters]
@@ -257,6 +284,11 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
         url = chapter_url(meta["url"], page.url, anchor)
         tail.append(cite_chapter_box(meta, number, title, url))
         return first + "\n" + rest.rstrip("\n") + "\n\n" + "\n\n".join(tail) + "\n"
+    if src == glossary.GLOSSARY:
+        try:
+            return glossary.number_links(markdown, _glossary.get("labels", {}))
+        except ValueError as e:
+            raise PluginError(str(e)) from None
     match = re.search(rf"^::: ({PACKAGE}(?:\.\w+)?)\s*$", markdown, re.M)
     if src.startswith("api/") and match:
         module = next((m for m in _writers if dotted(m) == match.group(1)), None)
@@ -330,9 +362,15 @@ def on_page_content(html, page, config, files, **kwargs):
 
 @event_priority(-100)  # after print-site has written the print page
 def on_post_build(config, **kwargs):
-    """mkdocs-print-site turns a link to the home page ("../") into "#.", an
-    anchor that does not exist; point it at the preface's section, "#index"."""
+    """Two fixes to the print page of mkdocs-print-site. It turns a link to the
+    home page ("../") into "#.", an anchor that does not exist; point it at
+    the preface's section, "#index". And it prefixes the ids of headings with
+    their page's name, but not other ids: give the glossary's entries
+    (<strong id="term-adam">) the prefix that the links to them got
+    ("#glossary-term-adam")."""
     path = Path(config["site_dir"]) / "print_page" / "index.html"
     if path.exists():
-        html = path.read_text(encoding="utf-8")
-        path.write_text(html.replace('href="#."', 'href="#index"'), encoding="utf-8")
+        html = path.read_text(encoding="utf-8").replace('href="#."', 'href="#index"')
+        prefix = posixpath.splitext(glossary.GLOSSARY)[0] + "-"
+        html = re.sub(r'(<strong\b[^>]*\sid=")(term-[^"]*")', rf"\g<1>{prefix}\g<2>", html)
+        path.write_text(html, encoding="utf-8")
