@@ -278,7 +278,8 @@ def test_bench_measured_the_promised_speed_up(bench):
     """Measured by tools/bench.py (not timed here): both engines, the default 1000-step run."""
     runs = bench["runs"]
     assert runs["scalar"]["steps"] == runs["numpy"]["steps"] == 1000
-    assert runs["scalar"]["wall"] / runs["numpy"]["wall"] >= 100
+    assert runs["scalar"]["wall"] / runs["numpy"]["wall"] >= 100      # the issue's bar
+    assert runs["scalar"]["wall"] / runs["numpy"]["wall"] >= 200      # "hundreds of times" (ch. 11, 12, README)
     assert all(r["peak_mib"] > 0 for r in runs.values())
 
 

@@ -19,7 +19,8 @@ DEFAULT_MODEL = ROOT / "docs" / "assets" / "default-model.json"
 
 def command():
     """The words of the bigger run's command, after 'python -m microgpt'."""
-    found = re.findall(r"^python -m microgpt (--engine numpy --n-layer .*)$", CHAPTER.read_text(), re.M)
+    text = CHAPTER.read_text().replace("\\\n", " ")       # join lines continued with a backslash
+    found = re.findall(r"^python -m microgpt (--engine numpy --n-layer .*)$", text, re.M)
     if len(found) != 1:
         raise ValueError(f"{CHAPTER}: expected one bigger-run command, found {len(found)}")
     return shlex.split(found[0])
