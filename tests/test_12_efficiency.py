@@ -3,6 +3,7 @@
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,6 +145,19 @@ def test_held_out_loss_is_the_scalar_engines(names):
     for doc in docs[-10:]:
         scalar = model_nll(state_dict, config, tokenizer, doc)
         assert abs(fast.model_nll(weights, config, tokenizer, doc) - scalar) <= 1e-12 * scalar
+
+
+def test_the_scalar_lines_shown_beside_the_arrays_are_the_scalar_engines():
+    """The chapter quotes chapters 5-8's code beside its own; every quoted line must be in
+    the package as it is (a "..." line marks lines left out)."""
+    text = (ROOT / "docs" / "12-efficiency.md").read_text(encoding="utf-8")
+    quoted = re.findall(r'^```python title="scalar engine: (microgpt/\w+\.py) \(chapter \d+\)"\n(.*?)^```',
+                        text, re.S | re.M)
+    assert len(quoted) >= 7
+    for module, code in quoted:
+        source = (ROOT / module).read_text(encoding="utf-8").splitlines()
+        for line in code.splitlines():
+            assert line.strip() == "..." or line in source, f"{module}: {line!r}"
 
 
 # --- the whole run ------------------------------------------------------------------------
