@@ -28,7 +28,7 @@ def to_state_dict(weights):
     return {name: [[Value(x) for x in row] for row in a.tolist()] for name, a in weights.items()}
 
 
-# [docs/12-efficiency.md:192]
+# [docs/12-efficiency.md:193]
 def softmax(logits):
     """Chapter 5's softmax on each row: probabilities from scores, max subtracted first."""
     exps = np.exp(logits - logits.max(axis=-1, keepdims=True))
@@ -42,7 +42,7 @@ def rmsnorm(x):
     return x * scale, scale
 
 
-# [docs/12-efficiency.md:227]
+# [docs/12-efficiency.md:228]
 def split_heads(x, n_head):
     """n × d to (n_head, n, d // n_head): head h gets columns h*hd .. (h+1)*hd - 1."""
     return x.reshape(len(x), n_head, -1).transpose(1, 0, 2)
@@ -58,7 +58,7 @@ def causal_mask(n):
     return np.triu(np.ones((n, n), dtype=bool), k=1)
 
 
-# [docs/12-efficiency.md:268]
+# [docs/12-efficiency.md:269]
 def attention_block(weights, config, li, x):
     """Layer li's attention for all positions at once: x plus what the heads gather."""
     h, scale = rmsnorm(x)
@@ -71,7 +71,7 @@ def attention_block(weights, config, li, x):
     return out @ weights[f"layer{li}.attn_wo"].T + x, saved
 
 
-# [docs/12-efficiency.md:294]
+# [docs/12-efficiency.md:295]
 def mlp_block(weights, li, x):
     """Layer li's MLP for all positions: x plus fc2(relu(fc1(rmsnorm(x))))."""
     h, scale = rmsnorm(x)
@@ -80,7 +80,7 @@ def mlp_block(weights, li, x):
     return r @ weights[f"layer{li}.mlp_fc2"].T + x, (h, scale, f, r)
 
 
-# [docs/12-efficiency.md:321]
+# [docs/12-efficiency.md:322]
 def gpt(weights, config, ids):
     """The logits for every position of ids at once (n × vocab), and what backward needs."""
     x = weights["wte"][ids] + weights["wpe"][:len(ids)]
@@ -94,7 +94,7 @@ def gpt(weights, config, ids):
     return x @ weights["lm_head"].T, saved
 
 
-# [docs/12-efficiency.md:351]
+# [docs/12-efficiency.md:352]
 def doc_loss(weights, config, tokens):
     """The mean cross-entropy loss on predicting each next token (a float), and what backward needs."""
     n = min(config.block_size, len(tokens) - 1)
@@ -105,7 +105,7 @@ def doc_loss(weights, config, tokens):
     return float(loss), (ids, targets, probs, saved)
 
 
-# [docs/12-efficiency.md:411]
+# [docs/12-efficiency.md:412]
 def rmsnorm_back(dy, y, scale):
     """The gradient of the loss with respect to rmsnorm's input, from the one for its output y."""
     return scale * (dy - y * (dy * y).mean(axis=-1, keepdims=True))
@@ -116,7 +116,7 @@ def softmax_back(dw, w):
     return w * (dw - (dw * w).sum(axis=-1, keepdims=True))
 
 
-# [docs/12-efficiency.md:428]
+# [docs/12-efficiency.md:429]
 def mlp_block_back(dy, weights, grads, li, saved):
     """mlp_block backwards: adds the gradients of fc1 and fc2 to grads, returns d loss / d x."""
     h, scale, f, r = saved
@@ -126,7 +126,7 @@ def mlp_block_back(dy, weights, grads, li, saved):
     return dy + rmsnorm_back(df @ weights[f"layer{li}.mlp_fc1"], h, scale)
 
 
-# [docs/12-efficiency.md:445]
+# [docs/12-efficiency.md:446]
 def attention_block_back(dy, weights, grads, config, li, saved):
     """attention_block backwards: adds the gradients of its four matrices, returns d loss / d x."""
     h, scale, q, k, v, w, out = saved
@@ -142,7 +142,7 @@ def attention_block_back(dy, weights, grads, config, li, saved):
     return dy + rmsnorm_back(dh, h, scale)
 
 
-# [docs/12-efficiency.md:472]
+# [docs/12-efficiency.md:473]
 def backward(weights, config, ids, targets, probs, saved):
     """The gradient of the loss for every weight: a dict of arrays shaped like weights."""
     grads = {name: np.zeros_like(a) for name, a in weights.items()}
@@ -162,7 +162,7 @@ def backward(weights, config, ids, targets, probs, saved):
     return grads
 
 
-# [docs/12-efficiency.md:549]
+# [docs/12-efficiency.md:550]
 def adam_update(weights, grads, m, v, step, num_steps, lr=0.01, beta1=0.85, beta2=0.99, eps=1e-8):
     """Chapter 7's Adam step on every weight matrix at once (step counts from 0)."""
     lr_t = lr * (1 - step / num_steps)
@@ -175,7 +175,7 @@ def adam_update(weights, grads, m, v, step, num_steps, lr=0.01, beta1=0.85, beta
         p -= lr_t * m_hat / (v_hat ** 0.5 + eps)
 
 
-# [docs/12-efficiency.md:567]
+# [docs/12-efficiency.md:568]
 def train(weights, config, tokenizer, docs, num_steps, lr=0.01):
     """Chapter 7's train, on arrays: trains weights in place; yields (step, loss) after each step."""
     m = {name: np.zeros_like(a) for name, a in weights.items()}
@@ -188,7 +188,7 @@ def train(weights, config, tokenizer, docs, num_steps, lr=0.01):
         yield step + 1, loss
 
 
-# [docs/12-efficiency.md:599]
+# [docs/12-efficiency.md:600]
 def sample(weights, config, tokenizer, rng, temperature=0.5, prompt=""):
     """Chapter 8's sample, on arrays: the same draws from rng, so the same names."""
     ids = tokenizer.encode(prompt)
@@ -202,7 +202,7 @@ def sample(weights, config, tokenizer, rng, temperature=0.5, prompt=""):
     return tokenizer.decode(ids)
 
 
-# [docs/12-efficiency.md:619]
+# [docs/12-efficiency.md:620]
 def model_nll(weights, config, tokenizer, doc):
     """Chapter 10's model_nll on arrays: the total negative log-likelihood of doc."""
     tokens, n = framed(tokenizer, config, doc)
