@@ -141,7 +141,7 @@ def head(q, keys, values, hs, head_dim):
             for j in range(head_dim)]
 
 
-# [docs/06-transformer.md:277]
+# [docs/06-transformer.md:278]
 def mlp_block(state_dict, li, x):
     """Layer li's MLP: x plus fc2(relu(fc1(rmsnorm(x))))."""
     x_residual = x
