@@ -102,24 +102,31 @@ def engine_rows(args):
     return runs
 
 
-def profile(args, steps=10):
-    """The scalar engine's first steps of the default run, phase by phase, in this process."""
+def default_run(args):
+    """The default run's shuffled names, tokenizer, model size and initial weights, in this process."""
     import random
     from microgpt.data import load_docs
-    from microgpt.model import Config, init_state_dict, parameters
+    from microgpt.model import Config, init_state_dict
     from microgpt.tokenizer import Tokenizer
+
+    docs = load_docs(args.data, rng := random.Random(42))
+    tokenizer, config = Tokenizer.from_docs(docs), Config()
+    return docs, tokenizer, config, init_state_dict(config, tokenizer.vocab_size, rng)
+
+
+def profile(args, steps=10):
+    """The scalar engine's first steps of the default run, phase by phase."""
+    from microgpt.evaluate import framed
+    from microgpt.model import parameters
     from microgpt.train import adam_update, doc_loss
 
-    rng = random.Random(42)
-    docs = load_docs(args.data, rng)
-    tokenizer, config = Tokenizer.from_docs(docs), Config()
-    state_dict = init_state_dict(config, tokenizer.vocab_size, rng)
+    docs, tokenizer, config, state_dict = default_run(args)
     params = parameters(state_dict)
     m, v = [0.0] * len(params), [0.0] * len(params)
     ms = {"forward (build the graph)": 0.0, "backward": 0.0, "Adam": 0.0}
     nodes = positions = 0
     for step in range(steps):
-        tokens = [tokenizer.BOS] + tokenizer.encode(docs[step]) + [tokenizer.BOS]
+        tokens, n = framed(tokenizer, config, docs[step])
         t0 = time.perf_counter()
         loss = doc_loss(state_dict, config, tokens)
         t1 = time.perf_counter()
@@ -131,23 +138,19 @@ def profile(args, steps=10):
         t4 = time.perf_counter()
         for phase, took in zip(ms, (t1 - t0, t3 - t2, t4 - t3)):
             ms[phase] += took * 1000 / steps
-        positions += min(config.block_size, len(tokens) - 1)
+        positions += n
     return {"steps": steps, "ms": ms, "nodes": nodes / steps, "positions": positions / steps}
 
 
 def flops(args):
     """The arithmetic of one training step of the default run, averaged over its documents."""
-    import random
     from microgpt import fast
-    from microgpt.data import load_docs
-    from microgpt.model import Config, init_state_dict, parameters
-    from microgpt.tokenizer import Tokenizer
+    from microgpt.evaluate import framed
+    from microgpt.model import parameters
 
-    rng = random.Random(42)
-    docs = load_docs(args.data, rng)
-    tokenizer, config = Tokenizer.from_docs(docs), Config()
-    n_params = len(parameters(init_state_dict(config, tokenizer.vocab_size, rng)))
-    lengths = [min(config.block_size, len(tokenizer.encode(d)) + 1) for d in docs[:args.steps]]
+    docs, tokenizer, config, state_dict = default_run(args)
+    n_params = len(parameters(state_dict))
+    lengths = [framed(tokenizer, config, doc)[1] for doc in docs[:args.steps]]
     mean = sum(fast.multiply_adds(config, tokenizer.vocab_size, n) for n in lengths) / len(lengths)
     # forward: 2 FLOPs per multiply-add; backward: twice the forward; Adam: about 12 per parameter
     return n_params, {"positions": sum(lengths) / len(lengths), "forward_multiply_adds": mean,
