@@ -8,7 +8,7 @@ import os
 import random
 
 
-# [docs/01-dataset.md:80]
+# [docs/01-dataset.md:80, 94, 117]
 def read_docs(path):
     """Return the documents in the UTF-8 text file at path: one per line,
     stripped, blank lines dropped. Raise ValueError saying what is wrong."""
@@ -16,9 +16,6 @@ def read_docs(path):
         raise ValueError(f"{path}: no such file")
     if os.path.isdir(path):
         raise ValueError(f"{path}: is a directory, not a text file")
-
-
-# [docs/01-dataset.md:94]
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -26,9 +23,6 @@ def read_docs(path):
         raise ValueError(f"{path}: not UTF-8 text (bad byte at offset {e.start})") from None
     except OSError as e:
         raise ValueError(f"{path}: cannot be read ({e.strerror})") from None
-
-
-# [docs/01-dataset.md:117]
     docs = [line.strip() for line in text.strip().split("\n") if line.strip()]
     if not docs:
         raise ValueError(f"{path}: holds no documents (every line is blank)")

@@ -42,16 +42,13 @@ def matrix(nout, nin, rng, std=0.08):
     return [[Value(rng.gauss(0, std)) for _ in range(nin)] for _ in range(nout)]
 
 
-# [docs/04-parameters.md:194]
+# [docs/04-parameters.md:194, 216]
 def init_state_dict(config, vocab_size, rng, std=0.08):
     """The model's parameters: a dict from names to matrices, drawn from rng."""
     n = config.n_embd
     state_dict = {"wte": matrix(vocab_size, n, rng, std),
                   "wpe": matrix(config.block_size, n, rng, std),
                   "lm_head": matrix(vocab_size, n, rng, std)}
-
-
-# [docs/04-parameters.md:216]
     for i in range(config.n_layer):
         for name in ("attn_wq", "attn_wk", "attn_wv", "attn_wo"):
             state_dict[f"layer{i}.{name}"] = matrix(n, n, rng, std)
@@ -108,7 +105,7 @@ def empty_cache(config):
     return [[] for _ in range(config.n_layer)], [[] for _ in range(config.n_layer)]
 
 
-# [docs/06-transformer.md:147]
+# [docs/06-transformer.md:147, 171]
 def attention_block(state_dict, config, li, x, keys, values):
     """Layer li's attention: x plus what its heads gather from the cached positions."""
     x_residual = x
@@ -118,9 +115,6 @@ def attention_block(state_dict, config, li, x, keys, values):
     v = linear(x, state_dict[f"layer{li}.attn_wv"])
     keys[li].append(k)
     values[li].append(v)
-
-
-# [docs/06-transformer.md:171]
     x_attn = []
     for h in range(config.n_head):
         x_attn.extend(head(q, keys[li], values[li], h * config.head_dim, config.head_dim))

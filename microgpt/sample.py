@@ -7,7 +7,7 @@
 from microgpt.model import empty_cache, gpt, softmax
 
 
-# [docs/08-sampling.md:26]
+# [docs/08-sampling.md:26, 154, 221]
 def sample(state_dict, config, tokenizer, rng, temperature=0.5, prompt=""):
     """Generate one new document, a token at a time, drawing with rng.
     It starts with prompt, if given, and continues it."""
@@ -19,14 +19,8 @@ def sample(state_dict, config, tokenizer, rng, temperature=0.5, prompt=""):
         if pos_id < len(ids):  # inside the prompt: the next token is given
             token_id = ids[pos_id]
             continue
-
-
-# [docs/08-sampling.md:154]
         probs = softmax([logit / temperature for logit in logits])
         token_id = rng.choices(range(tokenizer.vocab_size), weights=[p.data for p in probs])[0]
-
-
-# [docs/08-sampling.md:221]
         if token_id == tokenizer.BOS:
             break
         ids.append(token_id)

@@ -23,15 +23,12 @@ def train(state_dict, config, tokenizer, docs, num_steps, lr=0.01):
         yield step + 1, loss.data
 
 
-# [docs/07-training.md:130]
+# [docs/07-training.md:130, 181]
 def doc_loss(state_dict, config, tokens):
     """The model's mean cross-entropy loss on predicting each next token."""
     n = min(config.block_size, len(tokens) - 1)
     keys, values = empty_cache(config)
     losses = []
-
-
-# [docs/07-training.md:181]
     for pos_id in range(n):
         token_id, target_id = tokens[pos_id], tokens[pos_id + 1]
         logits = gpt(state_dict, config, token_id, pos_id, keys, values)
@@ -47,9 +44,6 @@ def adam_update(params, m, v, step, num_steps, lr=0.01, beta1=0.85, beta2=0.99, 
     for i, p in enumerate(params):
         m[i] = beta1 * m[i] + (1 - beta1) * p.grad
         v[i] = beta2 * v[i] + (1 - beta2) * p.grad ** 2
-
-
-# [docs/07-training.md:326]
         m_hat = m[i] / (1 - beta1 ** (step + 1))
         v_hat = v[i] / (1 - beta2 ** (step + 1))
         p.data -= lr_t * m_hat / (v_hat ** 0.5 + eps)

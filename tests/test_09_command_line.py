@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from microgpt import checkpoint
-from microgpt.__main__ import DEFAULTS
+from microgpt.options import DEFAULTS
 from microgpt.data import load_docs
 from microgpt.model import Config, init_state_dict, parameters
+from microgpt.run import scalar
 from microgpt.tokenizer import Tokenizer
 from microgpt.train import train
 
@@ -130,13 +131,14 @@ def test_help_explains_every_flag_in_one_line_with_an_example():
         if key in DEFAULTS:
             assert lines[0].endswith(f"(default: {DEFAULTS[key]})"), lines[0]
     assert all(not l.startswith(" " * 20) for l in options), "a help text wraps"
-    assert "examples:" in r.stdout and "python -m microgpt --load model.json" in r.stdout
+    assert "examples:" in r.stdout and "python -m microgpt --load m.json" in r.stdout
 
 
 def test_defaults_are_the_reference_settings():
     import inspect
     assert DEFAULTS == {"data": "names.txt", "seed": 42, "steps": 1000, "n_embd": 16, "n_head": 4,
-                        "n_layer": 1, "block_size": 16, "lr": 0.01, "temperature": 0.5, "samples": 20}
+                        "n_layer": 1, "block_size": 16, "lr": 0.01, "temperature": 0.5, "samples": 20,
+                        "engine": "scalar"}
     assert inspect.signature(train).parameters["lr"].default == DEFAULTS["lr"]
 
 
@@ -205,7 +207,7 @@ def test_save_is_atomic_an_unwritable_checkpoint_keeps_the_old_file(trained, tmp
     config, tok, sd, saved = checkpoint.load(str(target))
     sd["wte"][0][0].data = float("nan")
     with pytest.raises(ValueError):
-        checkpoint.save(str(target), checkpoint.to_dict(config, tok, sd, 1, {}))
+        checkpoint.save(str(target), checkpoint.to_dict(config, tok, scalar.export(sd), 1, {}))
     assert target.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["keep.json"]     # no temporary file left behind
 
@@ -292,15 +294,17 @@ def assert_refused(r, message, started):
 
 @pytest.mark.parametrize("args, message", [
     (["--n-embd", "10", "--n-head", "4"], "n_embd (10) must be divisible by n_head (4)"),
-    (["--n-layer", "0"], "n_layer must be a positive whole number, not 0"),
-    (["--n-embd", "-8"], "n_embd must be a positive whole number, not -8"),
-    (["--block-size", "-3"], "block_size must be a positive whole number, not -3"),
-    (["--steps", "-1"], "--steps must be 0 or more, not -1"),
-    (["--temperature", "0"], "--temperature must be a number above 0, not 0.0"),
-    (["--temperature", "-1"], "--temperature must be a number above 0, not -1.0"),
-    (["--temperature", "nan"], "--temperature must be a number above 0, not nan"),
-    (["--lr", "0"], "--lr must be a number above 0, not 0.0"),
-    (["--samples", "-2"], "--samples must be 0 or more, not -2"),
+    (["--n-layer", "0"], "--n-layer: must be above 0, not 0"),
+    (["--n-embd", "-8"], "--n-embd: must be above 0, not -8"),
+    (["--block-size", "-3"], "--block-size: must be above 0, not -3"),
+    (["--steps", "-1"], "--steps: must be 0 or more, not -1"),
+    (["--temperature", "0"], "--temperature: must be a number above 0, not 0"),
+    (["--temperature", "-1"], "--temperature: must be a number above 0, not -1"),
+    (["--temperature", "nan"], "--temperature: must be a number above 0, not nan"),
+    (["--lr", "0"], "--lr: must be a number above 0, not 0"),
+    (["--steps", "ten"], "--steps: invalid int value: 'ten'"),
+    (["--engine", "gpu"], "there is no engine 'gpu'; choose scalar or numpy"),
+    (["--samples", "-2"], "--samples: must be 0 or more, not -2"),
     (["--data", "no/such/file.txt"], "no/such/file.txt: no such file"),
     (["--data", "docs"], "docs: is a directory, not a text file"),
     (["--log", "no/such/dir/log.jsonl"], "--log no/such/dir/log.jsonl: cannot write there"),
@@ -402,3 +406,26 @@ def test_load_refuses_flags_that_contradict_the_checkpoint(trained, args, messag
 def test_load_accepts_flags_that_agree_with_the_checkpoint(trained):
     r = microgpt("--load", trained[0], "--n-embd", "4", "--n-head", "2", "--samples", "2")
     assert r.returncode == 0, r.stderr
+
+
+def interrupted(args, once):
+    """Run python -m microgpt, send Ctrl-C (SIGINT) as soon as it prints a line holding once."""
+    proc = subprocess.Popen([sys.executable, "-m", "microgpt", *map(str, args)], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    for line in proc.stdout:
+        if once in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
+@pytest.mark.parametrize("args, once", [
+    (["--samples", "100000"], "sample  1:"),                                        # while sampling
+    (["--samples", "1", "--eval"], "sample  1:"),                                   # while evaluating
+])
+def test_sigint_after_loading_exits_130_in_one_line(args, once):
+    status, err = interrupted(["--load", "docs/assets/default-model.json", *args], once)
+    assert status == 130
+    assert err == "\nmicrogpt: stopped\n"

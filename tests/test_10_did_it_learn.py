@@ -214,7 +214,7 @@ def refused(r, message):
 
 def test_eval_refuses_what_cannot_be_evaluated_before_any_work(short_names, tmp_path):
     refused(microgpt("--data", short_names, "--steps", "31", "--eval"),
-            "--eval holds out the last 500 of the 530 names, so the run must have at most 30 steps, not 31")
+            "--eval: it holds out the last 500 of the 530 names, so the run must have at most 30 steps, not 31")
     refused(microgpt("--steps", "1", "--prompt", "ma", "--eval"), "--prompt cannot be used with it")
     refused(microgpt("--steps", "1", "--eval-json", "no/such/folder/eval.json"), "there is no folder")
     refused(microgpt("--data", ROOT / "docs" / "index.md", "--steps", "1", "--eval"), "has only")
@@ -227,11 +227,11 @@ def test_eval_with_load_refuses_a_changed_or_missing_data_file(short_names, tmp_
     short_names.write_text(short_names.read_text() + "zz\n")
     refused(microgpt("--load", model, "--eval"), "has changed since the run")
     short_names.unlink()
-    refused(microgpt("--load", model, "--eval"), "which cannot be read")
+    refused(microgpt("--load", model, "--eval"), "cannot be read")
     obj = json.loads(model.read_text())
     obj["run"] = {}
     model.write_text(json.dumps(obj))
-    refused(microgpt("--load", model, "--eval"), "the checkpoint records none")
+    refused(microgpt("--load", model, "--eval"), "the checkpoint records no data file and seed")
 
 
 # --- the chapter's claims, from the committed evaluation ---------------------------------

@@ -23,6 +23,7 @@ from microgpt.train import adam_update, doc_loss, train
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import bigrun  # noqa: E402  (tools/bigrun.py: the chapter's bigger-run command)
+import bench as bench_tool  # noqa: E402  (tools/bench.py: the benchmark, and its count of the arithmetic)
 CONFIGS = [Config(), Config(n_embd=8, n_head=2, n_layer=2, block_size=8),
            Config(n_embd=12, n_head=3, n_layer=3, block_size=5)]
 
@@ -48,8 +49,10 @@ def test_arrays_and_values_convert_without_loss():
     state_dict = init_state_dict(Config(), 27, random.Random(1))
     weights = fast.to_arrays(state_dict)
     assert list(weights) == list(state_dict)
-    back = fast.to_state_dict(weights)
-    assert [p.data for p in parameters(back)] == [p.data for p in parameters(state_dict)]
+    back = fast.export(weights)
+    assert [x for m in back.values() for row in m for x in row] == [p.data for p in parameters(state_dict)]
+    assert all(type(x) is float for m in back.values() for row in m for x in row)
+    assert fast.size(weights) == len(parameters(state_dict))
     assert all(a.shape == (len(m), len(m[0])) for a, m in zip(weights.values(), state_dict.values()))
 
 
@@ -144,7 +147,13 @@ def test_held_out_loss_is_the_scalar_engines(names):
     weights = fast.to_arrays(state_dict)
     for doc in docs[-10:]:
         scalar = model_nll(state_dict, config, tokenizer, doc)
-        assert abs(fast.model_nll(weights, config, tokenizer, doc) - scalar) <= 1e-12 * scalar
+        assert abs(model_nll(weights, config, tokenizer, doc, fast) - scalar) <= 1e-12 * scalar
+
+
+def test_the_multiply_adds_shown_in_the_chapter_are_the_benchmarks():
+    chapter = (ROOT / "docs" / "12-efficiency.md").read_text()
+    shown = re.search(r'```python title="tools/bench.py"\n(.*?)```', chapter, re.S).group(1)
+    assert shown in (ROOT / "tools" / "bench.py").read_text()
 
 
 def test_the_scalar_lines_shown_beside_the_arrays_are_the_scalar_engines():
@@ -208,7 +217,7 @@ def test_multiply_adds_count_what_the_scalar_forward_pass_multiplies(config, n, 
     keys, values = empty_cache(config)
     for pos in range(n):
         gpt(state_dict, config, pos % 27, pos, keys, values)
-    assert counted[0] == fast.multiply_adds(config, 27, n)
+    assert counted[0] == bench_tool.multiply_adds(config, 27, n)
 
 
 # --- the command line ---------------------------------------------------------------------
@@ -261,13 +270,13 @@ def test_engine_numpy_without_numpy_is_one_clear_line():
     assert r.returncode == 2
     assert r.stdout == ""
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
-    assert r.stderr.startswith("microgpt: error: --engine numpy needs NumPy")
+    assert r.stderr.startswith("microgpt: error: the numpy engine needs NumPy")
     assert "microgpt-book[fast]" in r.stderr
 
 
 def test_an_unknown_engine_is_refused():
     r = microgpt("--engine", "gpu")
-    assert r.returncode == 2 and "invalid choice: 'gpu'" in r.stderr
+    assert r.returncode == 2 and "there is no engine 'gpu'" in r.stderr
 
 
 # --- the numbers the chapter shows --------------------------------------------------------
@@ -282,7 +291,7 @@ def test_bench_file_describes_this_model(bench, names):
     config = Config()
     assert bench["params"] == len(parameters(init_state_dict(config, tokenizer.vocab_size, random.Random(0))))
     lengths = [min(config.block_size, len(tokenizer.encode(d)) + 1) for d in docs[:1000]]
-    mean = sum(fast.multiply_adds(config, tokenizer.vocab_size, n) for n in lengths) / len(lengths)
+    mean = sum(bench_tool.multiply_adds(config, tokenizer.vocab_size, n) for n in lengths) / len(lengths)
     assert bench["flops"]["forward_multiply_adds"] == pytest.approx(mean, rel=1e-12)
     assert bench["flops"]["positions"] == pytest.approx(sum(lengths) / len(lengths), rel=1e-12)
     assert bench["flops"]["step_flops"] == pytest.approx(6 * mean + 12 * bench["params"], rel=1e-12)

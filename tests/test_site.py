@@ -237,7 +237,7 @@ def links(page_html, page_url):
 
 def test_every_module_has_an_api_page_linked_with_its_chapters(site):
     written_by = {}
-    for module, chapter, _line, _code in tangle.blocks(ROOT):
+    for module, chapter, _line, _code, _where in tangle.blocks(ROOT):
         written_by.setdefault(module, set()).add(chapter.removeprefix("docs/"))
     assert len(written_by) >= 9
     for module, chapters in written_by.items():

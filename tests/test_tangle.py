@@ -1,5 +1,6 @@
 """The tangler: chapters in, package out, and a check that catches drift."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -73,20 +74,43 @@ def test_check_names_a_module_that_no_block_writes_any_more(book):
 
 
 def test_generated_files_say_so_and_point_to_their_chapter_lines():
-    for module, chapter, line, code in tangle.blocks(ROOT):
+    for module, chapter, line, code, where in tangle.blocks(ROOT):
         text = (ROOT / module).read_text()
         assert text.startswith(tangle.HEADER)
-        marker = f"# [{chapter}:{line}]\n"
-        assert marker + code in text
-        # The marker's line number is the fence's line in the chapter.
+        assert code in text
+        # The marker before the definition names the fence's line in the chapter.
+        markers = re.findall(r"^# \[(.*)\]$", text, re.M)
+        assert any(f"{chapter}:" in m and str(line) in re.split(r"[:,;] ?", m) for m in markers)
         fence = (ROOT / chapter).read_text().splitlines()[line - 1]
-        assert fence == f'```python title="{module}"'
+        assert fence.startswith(f'```python title="{module}')
+
+
+def test_a_continued_function_is_one_piece_with_one_marker():
+    train = (ROOT / "microgpt" / "train.py").read_text()
+    assert re.search(r"^# \[docs/07-training.md:\d+, \d+\]\ndef doc_loss", train, re.M)
+
+
+@pytest.mark.parametrize("title, code, message", [
+    ('microgpt/data.py', "    x = 1\n", "an indented block must say where it goes"),
+    ('microgpt/data.py, in read_docs', "y = 2\n", "starts at the top level"),
+    ('microgpt/data.py, in load_docs', "    x = 1\n", "says it goes in load_docs"),
+    ('microgpt/data.py, in read_docs', "    x = (\n", "does not compile"),
+])
+def test_a_block_that_is_not_where_its_title_says_is_refused(book, title, code, message):
+    chapter = book / "docs" / "01-dataset.md"
+    text = chapter.read_text()
+    anchor = "\n## Shuffling {#shuffling}"
+    assert anchor in text
+    chapter.write_text(text.replace(anchor, f'\n```python title="{title}"\n{code}```\n' + anchor, 1))
+    result = check(book)
+    assert result.returncode != 0
+    assert "01-dataset.md" in result.stderr and message in result.stderr, result.stderr
 
 
 def test_blocks_follow_the_nav_order():
     nav = tangle.chapters(ROOT)
     assert nav[0] == "index.md"
-    order = [nav.index(chapter.removeprefix("docs/")) for _, chapter, _, _ in tangle.blocks(ROOT)]
+    order = [nav.index(chapter.removeprefix("docs/")) for _, chapter, _, _, _ in tangle.blocks(ROOT)]
     assert order == sorted(order)
     model = (ROOT / "microgpt" / "model.py").read_text()
     # Chapter 4's blocks come before chapter 6's in model.py.

@@ -142,16 +142,22 @@ def profile(args, steps=10):
     return {"steps": steps, "ms": ms, "nodes": nodes / steps, "positions": positions / steps}
 
 
+def multiply_adds(config, vocab_size, n):
+    """How many multiply-adds the matrix products of one forward pass over n positions make."""
+    d, h = config.n_embd, config.head_dim
+    per_layer = n * 12 * d * d + config.n_head * n * (n + 1) * h  # 4 attention + 8 MLP d×d; 2 × Σ(t+1)h
+    return config.n_layer * per_layer + n * vocab_size * d
+
+
 def flops(args):
     """The arithmetic of one training step of the default run, averaged over its documents."""
-    from microgpt import fast
     from microgpt.evaluate import framed
     from microgpt.model import parameters
 
     docs, tokenizer, config, state_dict = default_run(args)
     n_params = len(parameters(state_dict))
     lengths = [framed(tokenizer, config, doc)[1] for doc in docs[:args.steps]]
-    mean = sum(fast.multiply_adds(config, tokenizer.vocab_size, n) for n in lengths) / len(lengths)
+    mean = sum(multiply_adds(config, tokenizer.vocab_size, n) for n in lengths) / len(lengths)
     # forward: 2 FLOPs per multiply-add; backward: twice the forward; Adam: about 12 per parameter
     return n_params, {"positions": sum(lengths) / len(lengths), "forward_multiply_adds": mean,
                       "step_flops": 6 * mean + 12 * n_params}

@@ -27,7 +27,7 @@ def command():
 
 
 def args():
-    from microgpt.__main__ import parse_args
+    from microgpt.options import parse_args
     return parse_args(command())
 
 
@@ -55,6 +55,6 @@ def default_model_loss():
     held_out = evaluate.split(docs, steps())[1]
     if len(held_out) != json.loads(RESULT.read_text())["held_out"]:
         raise ValueError("the default model's run and the bigger run hold out different names")
-    weights = fast.to_arrays(state_dict)
-    nll = sum(fast.model_nll(weights, cfg, tokenizer, doc) for doc in held_out)
+    weights = fast.model(state_dict)
+    nll = sum(evaluate.model_nll(weights, cfg, tokenizer, doc, fast) for doc in held_out)
     return nll / sum(evaluate.framed(tokenizer, cfg, doc)[1] for doc in held_out)

@@ -231,7 +231,7 @@ def dotted(module):
 def writers(root=ROOT):
     """{module path: [chapter paths under docs/, in reading order]} from the tangler."""
     found = {}
-    for module, chapter, _line, _code in tangle.blocks(root):
+    for module, chapter, _line, _code, _where in tangle.blocks(root):
         chapters = found.setdefault(module, [])
         if chapter.removeprefix("docs/") not in chapters:
             chapters.append(chapter.removeprefix("docs/"))
