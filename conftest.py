@@ -13,11 +13,10 @@
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "tools"))
+import pytest
+import tangle  # tools/tangle.py: pyproject.toml puts tools/ on pytest's path
 
-import pytest  # noqa: E402
-import tangle  # noqa: E402
+ROOT = Path(__file__).resolve().parent
 
 for _module in tangle.write(ROOT):
     print(f"conftest: re-tangled {_module} from the chapters", file=sys.stderr)

@@ -18,10 +18,9 @@ import pytest
 from microgpt import checkpoint
 from microgpt.options import DEFAULTS
 from microgpt.data import load_docs
-from microgpt.model import Config, init_state_dict, parameters
-from microgpt.run import scalar
+from microgpt.model import Config, parameters
+from microgpt.run import run, scalar
 from microgpt.tokenizer import Tokenizer
-from microgpt.train import train
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--n-embd", "4", "--n-head", "2", "--block-size", "6", "--steps", "3", "--samples", "2"]
@@ -53,6 +52,20 @@ def trained(tmp_path_factory):
     return path, r.stdout
 
 
+def reference_path(data, config, steps, stop_after=None):
+    """Chapter 9's run, in this process: the model after stop_after (default: all) of steps
+    training steps, and the losses; the learning-rate schedule counts all steps."""
+    losses = []
+    for what, value in run(str(data), 42, steps, config=config, samples=0):
+        if what == "num params":
+            model = value
+        if what == "step":
+            losses.append(value[1])
+            if value[0] == stop_after:
+                break
+    return model, losses
+
+
 # --- the reference output -------------------------------------------------------------
 
 def test_output_has_the_reference_format(names):
@@ -77,12 +90,8 @@ def test_log_holds_every_loss_at_full_precision(names, tmp_path):
     assert [e["step"] for e in entries] == [1, 2, 3]
     shown = [line.rsplit(" ", 1)[1] for line in r.stdout.splitlines() if line.startswith("step")]
     assert [f"{e['loss']:.4f}" for e in entries] == shown
-    rng = random.Random(42)
-    docs = load_docs(names, rng)
-    tok = Tokenizer.from_docs(docs)
-    config = Config(4, 2, 1, 6)
-    sd = init_state_dict(config, tok.vocab_size, rng)
-    assert [loss for _, loss in train(sd, config, tok, docs, 3)] == [e["loss"] for e in entries]
+    _, losses = reference_path(names, Config(4, 2, 1, 6), 3)
+    assert losses == [e["loss"] for e in entries]
 
 
 def test_lr_reaches_adam(names):
@@ -139,7 +148,10 @@ def test_defaults_are_the_reference_settings():
     assert DEFAULTS == {"data": "names.txt", "seed": 42, "steps": 1000, "n_embd": 16, "n_head": 4,
                         "n_layer": 1, "block_size": 16, "lr": 0.01, "temperature": 0.5, "samples": 20,
                         "engine": "scalar"}
+    from microgpt.train import train
     assert inspect.signature(train).parameters["lr"].default == DEFAULTS["lr"]
+    assert {k: p.default for k, p in inspect.signature(run).parameters.items() if k in DEFAULTS} == {
+        k: DEFAULTS[k] for k in ("data", "seed", "steps", "lr", "temperature", "samples")}
 
 
 def test_console_script_runs():
@@ -163,15 +175,10 @@ def test_round_trip_keeps_every_weight_bit_for_bit(tmp_path):
     path = tmp_path / "model.json"
     r = microgpt(*TINY, "--save", path)
     assert r.returncode == 0, r.stderr
-    rng = random.Random(42)
-    docs = load_docs(str(ROOT / "names.txt"), rng)
-    tok = Tokenizer.from_docs(docs)
     config = Config(4, 2, 1, 6)
-    sd = init_state_dict(config, tok.vocab_size, rng)
-    for _ in train(sd, config, tok, docs, 3):
-        pass
+    sd, _ = reference_path(ROOT / "names.txt", config, 3)
     config2, tok2, sd2, saved = checkpoint.load(str(path))
-    assert (config2, tok2, saved["step"]) == (config, tok, 3)
+    assert (config2, tok2.vocab_size, saved["step"]) == (config, 27, 3)
     assert list(sd2) == list(sd)
     assert [p.data for p in parameters(sd2)] == [p.data for p in parameters(sd)]
     assert saved["run"]["seed"] == 42 and saved["run"]["steps"] == 3
@@ -232,11 +239,7 @@ def test_sigint_stops_between_steps_saves_and_exits_130(tmp_path):
     config, tok, sd, saved = checkpoint.load(str(path))
     assert saved["step"] == reached
     # The saved weights are those of a model trained exactly `reached` steps.
-    rng = random.Random(42)
-    docs = load_docs(str(ROOT / "names.txt"), rng)
-    sd2 = init_state_dict(Config(), tok.vocab_size, rng)
-    for _ in zip(range(reached), train(sd2, Config(), tok, docs, 1000)):
-        pass
+    sd2, _ = reference_path(ROOT / "names.txt", Config(), 1000, stop_after=reached)
     assert [p.data for p in parameters(sd)] == [p.data for p in parameters(sd2)]
     r = microgpt("--load", path, "--samples", "3")
     assert r.returncode == 0 and r.stdout.count("sample ") == 3

@@ -16,14 +16,15 @@ from microgpt.autograd import Value
 from microgpt.data import load_docs
 from microgpt.evaluate import model_nll
 from microgpt.model import Config, empty_cache, gpt, init_state_dict, parameters
+from microgpt.run import run
 from microgpt.sample import sample
 from microgpt.tokenizer import Tokenizer
 from microgpt.train import adam_update, doc_loss, train
 
+import bench as bench_tool  # tools/bench.py: the benchmark, and its count of the arithmetic
+import bigrun  # tools/bigrun.py: the chapter's bigger-run command
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import bigrun  # noqa: E402  (tools/bigrun.py: the chapter's bigger-run command)
-import bench as bench_tool  # noqa: E402  (tools/bench.py: the benchmark, and its count of the arithmetic)
 CONFIGS = [Config(), Config(n_embd=8, n_head=2, n_layer=2, block_size=8),
            Config(n_embd=12, n_head=3, n_layer=3, block_size=5)]
 
@@ -177,15 +178,12 @@ def test_whole_run_gives_the_scalar_engines_losses_and_names(record):
     ref = json.loads((ROOT / "tests" / "data" / record).read_text())
     c = ref["config"]
     config = Config(c["n_embd"], c["n_head"], c["n_layer"], c["block_size"])
-    rng = random.Random(c["seed"])
-    docs = load_docs(ROOT / "names.txt", rng)
-    tokenizer = Tokenizer.from_docs(docs)
-    weights = fast.to_arrays(init_state_dict(config, tokenizer.vocab_size, rng))
-    losses = [loss for _, loss in fast.train(weights, config, tokenizer, docs, c["steps"], c["learning_rate"])]
+    events = list(run(str(ROOT / "names.txt"), c["seed"], c["steps"], c["learning_rate"], c["temperature"],
+                      c["num_samples"], config, engine=fast))
+    losses = [value[1] for what, value in events if what == "step"]
     assert len(losses) == len(ref["losses"])
     assert max(abs(a - b) for a, b in zip(losses, ref["losses"])) <= 1e-9
-    samples = [fast.sample(weights, config, tokenizer, rng, c["temperature"]) for _ in range(c["num_samples"])]
-    assert samples == ref["samples"]
+    assert [value for what, value in events if what == "sample"] == ref["samples"]
 
 
 # --- counting the arithmetic --------------------------------------------------------------

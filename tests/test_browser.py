@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import tangle
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 
@@ -35,8 +37,6 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')")
 async_api = pytest.importorskip("playwright.async_api")
 
-sys.path.insert(0, str(ROOT / "tools"))
-import tangle  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

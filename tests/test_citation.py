@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+import mkdocs_hooks as hooks
+import tangle
 
-import mkdocs_hooks as hooks  # noqa: E402
-import tangle  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 SITE_URL = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=tangle._NavLoader)["site_url"]

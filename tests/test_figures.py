@@ -22,14 +22,13 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
+import figures
+from microgpt import checkpoint
+from microgpt.autograd import Value
+import microgpt.model as model_module
+from microgpt.model import Config, empty_cache, gpt, init_state_dict, softmax
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-
-import figures  # noqa: E402
-from microgpt import checkpoint  # noqa: E402
-from microgpt.autograd import Value  # noqa: E402
-from microgpt.model import Config, empty_cache, gpt, head, init_state_dict, linear, softmax  # noqa: E402
-
 ASSETS = ROOT / "docs" / "assets"
 MODEL, LOG = ASSETS / "default-model.json", ASSETS / "default-run.jsonl"
 NASTY = 'a <b> & "c" \'d\''
@@ -247,29 +246,27 @@ def test_the_committed_run_is_the_books_default_run(trained):
     assert [r["loss"] for r in log] == reference["losses"]  # Karpathy's program, to the last bit
 
 
-def test_attention_weights_are_the_ones_the_model_uses(trained):
+def test_attention_weights_are_the_ones_the_model_uses(trained, monkeypatch):
+    """The figure's weights (chapter 12's pass) mix the scalar engine's cached values into
+    what the scalar engine's head() gives, at every position, layer and head."""
     config, tokenizer, state_dict, _ = trained
     ids = [tokenizer.BOS] + tokenizer.encode("emma")
-    trace, (keys, values), logits = figures.attention_trace(state_dict, config, ids)
-    # the trace is the model's own forward pass: the same logits as gpt(), bit for bit
-    k2, v2 = empty_cache(config)
-    assert [[l.data for l in row] for row in logits] == \
-        [[l.data for l in gpt(state_dict, config, t, pos, k2, v2)] for pos, t in enumerate(ids)]
+    weights = figures.attention_weights(state_dict, config, ids)
+    outputs, real = [], model_module.head        # head()'s results: by position, then layer, then head
+    monkeypatch.setattr(model_module, "head", lambda *args: outputs.append(real(*args)) or outputs[-1])
+    keys, values = empty_cache(config)
+    for pos, t in enumerate(ids):
+        gpt(state_dict, config, t, pos, keys, values)
     d = config.head_dim
-    for li in range(config.n_layer):
-        wo = state_dict[f"layer{li}.attn_wo"]
-        for pos, step in enumerate(trace[li]):
-            assert len(step["weights"]) == config.n_head
-            mixed = []
-            for h, w in enumerate(step["weights"]):
+    for pos in range(len(ids)):
+        for li in range(config.n_layer):
+            for h in range(config.n_head):
+                w = weights[li][h][pos]
                 assert len(w) == pos + 1 and all(x > 0 for x in w)
                 assert math.isclose(sum(w), 1.0, rel_tol=1e-12)
-                out = [sum(w[t] * values[li][t][h * d + j].data for t in range(pos + 1)) for j in range(d)]
-                assert out == [o.data for o in head(step["q"], keys[li][:pos + 1], values[li][:pos + 1], h * d, d)]
-                mixed += out
-            # and from these weights alone, the attention block's output, bit for bit
-            x = [a + r.data for a, r in zip(linear(mixed, [[p.data for p in row] for row in wo]), step["x"])]
-            assert x == [o.data for o in step["out"]]
+                mixed = [sum(w[t] * values[li][t][h * d + j].data for t in range(pos + 1)) for j in range(d)]
+                out = outputs[(pos * config.n_layer + li) * config.n_head + h]
+                assert max(abs(a - o.data) for a, o in zip(mixed, out)) <= 1e-13
 
 
 def test_next_token_probabilities_follow_the_temperature(trained):
@@ -301,8 +298,8 @@ def test_the_captions_claims_hold_for_the_trained_model(trained):
     ids = [tokenizer.BOS] + tokenizer.encode("emma")
     fresh = init_state_dict(config, tokenizer.vocab_size, random.Random(42))
     for model, even in ((fresh, True), (state_dict, False)):
-        trace, _, _ = figures.attention_trace(model, config, ids)
-        shares = [w * len(ws) for step in trace[0] for ws in step["weights"] for w in ws]
+        weights = figures.attention_weights(model, config, ids)[0]
+        shares = [w * len(ws) for head_weights in weights for ws in head_weights for w in ws]
         assert (1 / 1.5 < min(shares) and max(shares) < 1.5) == even
     # chapter 8: a lower temperature leaves fewer tokens with at least 1% probability
     alive = [sum(p >= 0.01 for p in figures.next_token_probs(state_dict, config, tokenizer, "em", t))

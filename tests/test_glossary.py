@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+import glossary
+import tangle
 
-import glossary  # noqa: E402
-import tangle  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 DOCS = ROOT / "docs"
 SOURCE = (DOCS / glossary.GLOSSARY).read_text(encoding="utf-8")

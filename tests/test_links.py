@@ -9,10 +9,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+import tangle
 
-import tangle  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 # Attributes through which a page links to, or loads, another file of the site.
 LINKING = {"a": ["href"], "area": ["href"], "link": ["href"], "script": ["src"], "img": ["src"],

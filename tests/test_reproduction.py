@@ -3,9 +3,9 @@
 The reference numbers (not code) are in tests/data/: run-default.json (seed 42,
 the default settings) and run-small.json (seed 3, a two-layer model), both on
 the book's names.txt, as printed by the reference program on Linux x86-64 with
-CPython 3.11. Every run here is built exactly as ``python -m microgpt`` builds
-it: one random.Random(seed), used first to shuffle the documents, then to
-initialise the weights, then to draw the samples.
+CPython 3.11. Every run here is the reference path of chapter 9, ``microgpt.run.run``, the
+function ``python -m microgpt`` drives: one random.Random(seed), used first to
+shuffle the documents, then to initialise the weights, then to draw the samples.
 
 The full default run takes minutes and is marked slow (CI still runs it).
 Another platform's libm may differ in the last bits of a float, which is why
@@ -22,11 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from microgpt.data import read_docs
 from microgpt.model import Config, init_state_dict, parameters
+from microgpt.run import run
 from microgpt.sample import sample
-from microgpt.tokenizer import Tokenizer
-from microgpt.train import train
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -45,26 +43,26 @@ def reference(name):
     return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def run(path, cfg, stop_after=None, samples=True):
-    """A whole run as the command line makes it. cfg is a reference file's
-    "config"; stop_after ends training early (the learning-rate schedule still
-    counts cfg["steps"], as the full run's does)."""
-    rng = random.Random(cfg["seed"])
-    docs = read_docs(path)
-    rng.shuffle(docs)
-    tokenizer = Tokenizer.from_docs(docs)
+def reproduce(path, cfg, stop_after=None):
+    """The reference path (chapter 9's run) with a reference file's "config";
+    stop_after ends training early (the learning-rate schedule still counts
+    cfg["steps"], as the full run's does)."""
     config = Config(cfg["n_embd"], cfg["n_head"], cfg["n_layer"], cfg["block_size"])
-    state_dict = init_state_dict(config, tokenizer.vocab_size, rng, std=cfg["init_std"])
-    out = {"num_docs": len(docs), "vocab_size": tokenizer.vocab_size,
-           "num_params": len(parameters(state_dict)), "losses": [], "samples": []}
-    for step, loss in train(state_dict, config, tokenizer, docs, cfg["steps"],
-                            lr=cfg["learning_rate"]):
-        out["losses"].append(loss)
-        if step == stop_after:
-            return out
-    if samples:
-        out["samples"] = [sample(state_dict, config, tokenizer, rng, cfg["temperature"])
-                          for _ in range(cfg["num_samples"])]
+    out = {"losses": [], "samples": []}
+    for what, value in run(str(path), cfg["seed"], cfg["steps"], cfg["learning_rate"], cfg["temperature"],
+                           cfg["num_samples"], config):
+        if what == "num docs":
+            out["num_docs"] = len(value)
+        elif what == "vocab size":
+            out["vocab_size"] = value.vocab_size
+        elif what == "num params":
+            out["num_params"] = len(parameters(value))
+        elif what == "step":
+            out["losses"].append(value[1])
+            if value[0] == stop_after:
+                break
+        elif what == "sample":
+            out["samples"].append(value)
     return out
 
 
@@ -82,11 +80,15 @@ def test_reference_settings_are_the_books_defaults():
     assert Config() == Config(cfg["n_embd"], cfg["n_head"], cfg["n_layer"], cfg["block_size"])
     sample_params = inspect.signature(sample).parameters
     assert sample_params["temperature"].default == cfg["temperature"]
+    assert inspect.signature(init_state_dict).parameters["std"].default == cfg["init_std"]
+    defaults = inspect.signature(run).parameters
+    assert (defaults["seed"].default, defaults["steps"].default, defaults["samples"].default) == (
+        cfg["seed"], cfg["steps"], cfg["num_samples"])
 
 
 def test_default_run_first_50_losses():
     ref = reference("run-default")
-    got = run(NAMES, ref["config"], stop_after=50)
+    got = reproduce(NAMES, ref["config"], stop_after=50)
     assert (got["num_docs"], got["vocab_size"], got["num_params"]) == (
         ref["num_docs"], ref["vocab_size"], ref["num_params"])
     assert got["losses"] == pytest.approx(ref["losses"][:50], rel=0, abs=1e-9)
@@ -94,7 +96,7 @@ def test_default_run_first_50_losses():
 
 def test_small_run_exactly():
     ref = reference("run-small")
-    got = run(NAMES, ref["config"])
+    got = reproduce(NAMES, ref["config"])
     assert (got["num_docs"], got["vocab_size"], got["num_params"]) == (
         ref["num_docs"], ref["vocab_size"], ref["num_params"])
     assert got["losses"] == ref["losses"]
@@ -121,7 +123,7 @@ def test_small_run_from_the_command_line(tmp_path):
 @pytest.mark.slow
 def test_default_run_whole():
     ref = reference("run-default")
-    got = run(NAMES, ref["config"])
+    got = reproduce(NAMES, ref["config"])
     assert len(got["losses"]) == 1000
     assert got["losses"] == ref["losses"]
     assert got["samples"] == ref["samples"]
@@ -135,7 +137,7 @@ needs_makemore = pytest.mark.skipif(
 @needs_makemore
 def test_makemore_names_first_losses():
     cfg = reference("run-default")["config"]
-    got = run(MAKEMORE, cfg, stop_after=3)
+    got = reproduce(MAKEMORE, cfg, stop_after=3)
     assert [round(loss, 4) for loss in got["losses"]] == MAKEMORE_FIRST_LOSSES
 
 
@@ -143,6 +145,6 @@ def test_makemore_names_first_losses():
 @pytest.mark.slow
 def test_makemore_names_give_karpathys_published_samples():
     cfg = reference("run-default")["config"]
-    got = run(MAKEMORE, cfg)
+    got = reproduce(MAKEMORE, cfg)
     assert got["num_docs"] == 32_033
     assert got["samples"] == MAKEMORE_SAMPLES

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+import shape
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import shape  # noqa: E402
 
 
 @pytest.fixture(scope="module")

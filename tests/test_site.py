@@ -16,10 +16,10 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+import tangle
 
-import tangle  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 # Attributes through which a page makes the browser fetch something.
 LOADING = {

@@ -36,7 +36,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the book's package, for the in-process profile
 STEP_LINE = re.compile(r"^step\s+(\d+)\s*/", re.MULTILINE)
 
 
@@ -103,15 +102,14 @@ def engine_rows(args):
 
 
 def default_run(args):
-    """The default run's shuffled names, tokenizer, model size and initial weights, in this process."""
-    import random
-    from microgpt.data import load_docs
-    from microgpt.model import Config, init_state_dict
-    from microgpt.tokenizer import Tokenizer
+    """The default run's shuffled names, tokenizer, config and initial weights, in this
+    process: the first three pairs of chapter 9's reference run, before any training."""
+    from microgpt.model import Config
+    from microgpt.run import run
 
-    docs = load_docs(args.data, rng := random.Random(42))
-    tokenizer, config = Tokenizer.from_docs(docs), Config()
-    return docs, tokenizer, config, init_state_dict(config, tokenizer.vocab_size, rng)
+    events = run(args.data)
+    (_, docs), (_, tokenizer), (_, state_dict) = next(events), next(events), next(events)
+    return docs, tokenizer, Config(), state_dict
 
 
 def profile(args, steps=10):

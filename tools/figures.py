@@ -14,7 +14,7 @@ import hashlib
 import math
 from html import escape
 
-from microgpt.model import attention_block, empty_cache, gpt, linear, mlp_block, rmsnorm, softmax
+from microgpt.model import empty_cache, gpt, softmax
 
 # Mid tones: readable on the white page and on the dark one.
 PALETTE = ("#3f7fbf", "#e0823d", "#4caf7a", "#c8504a", "#9270c4", "#b8962e")
@@ -353,72 +353,27 @@ def value_graph(root, names, *, alt, caption):
 
 # ------------------------------------------------------- looking into the model
 
-def attention_trace(state_dict, config, token_ids):
-    """Run the model over token_ids, one token at a time, exactly as gpt()
-    does (the same package functions in the same order), and record what
-    attention did. For layer li and position pos, trace[li][pos] holds:
-    "x": the input of the attention block, "q": its query, "out": the block's
-    output (all Values), and "weights": per head, the attention weights over
-    positions 0 .. pos, recomputed as head() computes them:
-    softmax(q_h · k_h / sqrt(head_dim)). Also returns the KV cache and the
-    logits at each position."""
-    keys, values = empty_cache(config)
-    trace = [[] for _ in range(config.n_layer)]
-    logits = []
-    d = config.head_dim
-    for pos_id, token_id in enumerate(token_ids):
-        x = [t + p for t, p in zip(state_dict["wte"][token_id], state_dict["wpe"][pos_id])]
-        x = rmsnorm(x)
-        for li in range(config.n_layer):
-            q = linear(rmsnorm(x), state_dict[f"layer{li}.attn_wq"])
-            out = attention_block(state_dict, config, li, x, keys, values)
-            weights = []
-            for h in range(config.n_head):
-                hs = h * d
-                scores = [sum(q[hs + j] * k[hs + j] for j in range(d)) / d**0.5 for k in keys[li]]
-                weights.append([w.data for w in softmax(scores)])
-            trace[li].append({"x": x, "q": q, "out": out, "weights": weights})
-            x = mlp_block(state_dict, li, out)
-        logits.append(linear(x, state_dict["lm_head"]))
-    return trace, (keys, values), logits
+def attention_weights(state_dict, config, token_ids):
+    """weights[li][h][pos]: the attention weights of layer li's head h at position pos, over
+    positions 0 .. pos, for the model reading token_ids. Chapter 12's whole-name forward pass
+    computes them all at once, within 1e-15 of the scalar engine (tests/test_figures.py)."""
+    from microgpt import fast
+
+    _, saved = fast.gpt(fast.model(state_dict), config, token_ids)
+    return [[[row[:pos + 1] for pos, row in enumerate(w.tolist())] for w in attn[5]]
+            for attn, _mlp in saved[1:-1]]
 
 
-def pca_2d(rows, iterations=500):
-    """The first two principal components of the rows (vectors of equal
-    length) and each row projected onto them: (components, points).
-    Power iteration: multiplying a vector again and again by the covariance
-    matrix turns it towards the direction of largest variance; removing that
-    direction and repeating gives the second."""
-    n, dim = len(rows), len(rows[0])
-    mean = [sum(r[j] for r in rows) / n for j in range(dim)]
-    centred = [[r[j] - mean[j] for j in range(dim)] for r in rows]
-    cov = [[sum(r[i] * r[j] for r in centred) / n for j in range(dim)] for i in range(dim)]
-    scale = sum(cov[i][i] for i in range(dim)) or 1.0  # the total variance
-    components = []
-    for _ in range(2):
-        starts = [[1.0 / (1 + j) for j in range(dim)]] + [[float(i == j) for j in range(dim)] for i in range(dim)]
-        v = next(u for u in map(lambda s: orthonormal(s, components), starts) if u)
-        for _ in range(iterations):
-            w = orthonormal([sum(cov[i][j] * v[j] for j in range(dim)) for i in range(dim)], components,
-                            tiny=1e-12 * scale)
-            if w is None:  # no variance left outside the components found: any orthogonal v will do
-                break
-            v = w
-        biggest = max(range(dim), key=lambda j: abs(v[j]))
-        components.append([a if v[biggest] > 0 else -a for a in v])  # a fixed sign
-    points = [tuple(sum(a * b for a, b in zip(r, c)) for c in components) for r in centred]
-    return components, points
+def pca_2d(rows):
+    """The first two principal components of the rows (vectors of equal length) and each
+    row projected onto them: (components, points). NumPy's SVD of the centred rows gives
+    the directions of largest spread first; each gets a fixed sign (largest entry > 0)."""
+    import numpy as np
 
-
-def orthonormal(v, others, tiny=1e-9):
-    """v minus its parts along the (orthonormal) others, scaled to length 1;
-    None if almost nothing is left. Done twice, so rounding leaves no part behind."""
-    for _ in range(2):
-        for c in others:
-            dot = sum(a * b for a, b in zip(v, c))
-            v = [a - dot * b for a, b in zip(v, c)]
-    norm = math.sqrt(sum(a * a for a in v))
-    return [a / norm for a in v] if norm > tiny else None
+    centred = np.array(rows) - np.mean(rows, axis=0)
+    components = np.linalg.svd(centred, full_matrices=False)[2][:2]
+    components *= np.sign(components[np.arange(2), np.abs(components).argmax(axis=1)])[:, None]
+    return components.tolist(), [tuple(p) for p in (centred @ components.T).tolist()]
 
 
 def next_token_probs(state_dict, config, tokenizer, prefix, temperature):

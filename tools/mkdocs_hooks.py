@@ -40,6 +40,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
+# The one place outside pytest (pyproject.toml's pythonpath) that puts tools/ on the path:
+# mkdocs loads this file by its path, and the chapters' build-time blocks import tools/ too.
 TOOLS = str(Path(__file__).resolve().parent)
 sys.path.insert(0, TOOLS)
 
