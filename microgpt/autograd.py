@@ -38,16 +38,19 @@ class Value:
         return Value(self.data**other, (self,), (other * self.data ** (other - 1),))
 
     def log(self):
+        """The natural logarithm; local gradient 1 / x."""
         return Value(math.log(self.data), (self,), (1 / self.data,))
 
     def exp(self):
+        """e to the power x; local gradient e ** x itself."""
         return Value(math.exp(self.data), (self,), (math.exp(self.data),))
 
     def relu(self):
+        """x if it is positive, else 0; local gradient 1 or 0."""
         return Value(max(0, self.data), (self,), (float(self.data > 0),))
 
 
-# [docs/03-autograd.md:236]
+# [docs/03-autograd.md:239]
     def __neg__(self): return self * -1
     def __radd__(self, other): return self + other
     def __sub__(self, other): return self + (-other)
@@ -57,7 +60,7 @@ class Value:
     def __rtruediv__(self, other): return other * self**-1
 
 
-# [docs/03-autograd.md:309]
+# [docs/03-autograd.md:312]
     def backward(self):
         """Add to every node's grad the derivative of self with respect to it."""
         topo = self.topological_order()
@@ -67,7 +70,7 @@ class Value:
                 child.grad += local_grad * v.grad
 
 
-# [docs/03-autograd.md:466]
+# [docs/03-autograd.md:469]
     def topological_order(self):
         """Every node self depends on, each after all of its children."""
         topo, visited, stack = [], {self}, [(self, 0)]

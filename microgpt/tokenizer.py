@@ -9,17 +9,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Tokenizer:
+    """Characters to token ids and back, plus one more id, BOS."""
     uchars: str  # the vocabulary: every character the documents use, sorted
 
 
-# [docs/02-tokenizer.md:64]
+# [docs/02-tokenizer.md:65]
     @classmethod
     def from_docs(cls, docs):
         """The tokenizer whose vocabulary is every character in docs."""
         return cls("".join(sorted(set("".join(docs)))))
 
 
-# [docs/02-tokenizer.md:76]
+# [docs/02-tokenizer.md:77]
     @property
     def BOS(self):
         """The id of the beginning-of-sequence token: the one after the characters."""
@@ -31,7 +32,7 @@ class Tokenizer:
         return len(self.uchars) + 1
 
 
-# [docs/02-tokenizer.md:112]
+# [docs/02-tokenizer.md:113]
     def encode(self, doc):
         """The token ids of the characters of doc (no BOS)."""
         ids = []
@@ -42,7 +43,7 @@ class Tokenizer:
         return ids
 
 
-# [docs/02-tokenizer.md:129]
+# [docs/02-tokenizer.md:130]
     def decode(self, ids):
         """The text whose characters have these token ids (no BOS)."""
         for i in ids:

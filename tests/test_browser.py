@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import tangle
+import book
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -201,7 +201,7 @@ def report(problems):
 
 
 def test_every_chapter_and_page_was_visited(visits):
-    for chapter in tangle.chapters(ROOT):
+    for chapter in book.nav(ROOT):
         assert chapter_path(chapter) in visits, chapter
     bad = [f"{path or '/'}: HTTP {v.status}" for path, v in visits.items() if v.status != 200]
     assert not bad, report(bad)
@@ -257,7 +257,7 @@ def test_every_figure_and_image_has_a_size(visits):
 def test_code_blocks_fit_a_laptop_screen(visits):
     """At 1366 x 768, no package block of a chapter scrolls sideways, nor does the page."""
     problems, blocks = [], 0
-    for chapter in tangle.chapters(ROOT):
+    for chapter in book.nav(ROOT):
         survey = visits[chapter_path(chapter)].survey if chapter_path(chapter) in visits else {}
         if survey.get("page") and survey["page"]["scroll"] > survey["page"]["client"] + 1:
             problems.append(f"{chapter}: the page is {survey['page']['scroll']}px wide in a "
@@ -272,7 +272,7 @@ def test_code_blocks_fit_a_laptop_screen(visits):
 
 
 def test_searching_attention_finds_the_transformer_chapter(browser, server):
-    transformer = chapter_path(next(c for c in tangle.chapters(ROOT) if "transformer" in c))
+    transformer = chapter_path(next(c for c in book.nav(ROOT) if "transformer" in c))
     requests = []
     context = new_context(browser, requests.append)
     page = context.new_page()
@@ -317,7 +317,7 @@ def test_the_print_page_holds_every_chapter_in_order(visits):
     assert printed.status == 200
     headings = printed.survey.get("h1", [])
     position = 0
-    for chapter in tangle.chapters(ROOT):
+    for chapter in book.nav(ROOT):
         titles = visits[chapter_path(chapter)].survey.get("h1", []) if chapter_path(chapter) in visits else []
         assert titles, f"{chapter} has no H1"
         title = titles[0]

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+import book
 import mkdocs_hooks as hooks
-import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-SITE_URL = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=tangle._NavLoader)["site_url"]
+SITE_URL = book.config(ROOT)["site_url"]
 VERSION = PYPROJECT["project"]["version"]
 BOOK = PYPROJECT["tool"]["microgpt-book"]
 
@@ -43,7 +43,7 @@ def page_path(source):
 def chapters():
     """(source file, page path in the site, chapter number) for every numbered chapter."""
     found = []
-    for chapter in tangle.chapters(ROOT):
+    for chapter in book.nav(ROOT):
         first = (ROOT / "docs" / chapter).read_text(encoding="utf-8").split("\n", 1)[0]
         match = re.match(r"# (\d+)\. ", first)
         if match:
@@ -135,7 +135,7 @@ def test_chapter_numbers_follow_the_reading_order():
 
 
 def test_pages_that_are_not_chapters_have_no_chapter_citation(site):
-    others = [c for c in tangle.chapters(ROOT) if c not in {c for c, _, _ in chapters()}]
+    others = [c for c in book.nav(ROOT) if c not in {c for c, _, _ in chapters()}]
     assert "cite.md" in others and any(c.startswith("api/") for c in others)
     for chapter in others:
         page_html = (site / page_path(chapter) / "index.html").read_text(encoding="utf-8")
@@ -173,7 +173,7 @@ def book_copy(tmp_path, version=None, year=None, site_url=None):
 def test_the_box_follows_its_sources(tmp_path):
     meta = hooks.metadata(book_copy(tmp_path, version="9.8.7", year=2031, site_url="https://example.com/book/"))
     assert meta["version"] == "9.8.7" and meta["year"] == 2031 and meta["url"] == "https://example.com/book/"
-    url = hooks.chapter_url(meta["url"], "03-autograd/", hooks.chapter_anchor("03-autograd.md"))
+    url = hooks.chapter_url(meta["url"], "03-autograd/", book.chapter_anchor("03-autograd.md"))
     assert url == "https://example.com/book/03-autograd/#03-autograd"
     box = hooks.cite_chapter_box(meta, 3, "Autograd", url)
     assert "9.8.7" in box and VERSION not in box
@@ -186,12 +186,16 @@ def test_the_box_follows_its_sources(tmp_path):
 
 
 def test_the_preface_is_cited_by_its_own_anchor():
-    assert hooks.chapter_anchor("index.md") == "preface"
-    assert hooks.chapter_anchor("07-training.md") == "07-training"
-    assert hooks.chapter_anchor("07-training.md", explicit="training") == "training"
-    assert hooks.chapter_title("# 7. Training\n\ntext") == (7, "Training", None)
-    assert hooks.chapter_title("# 7. Training {#training}\n") == (7, "Training", "training")
-    assert hooks.chapter_title("# How to cite\n") is None
+    assert book.chapter_anchor("index.md") == "preface"
+    assert book.chapter_anchor("07-training.md") == "07-training"
+    assert book.chapter_anchor("07-training.md", explicit="training") == "training"
+    page = book.parse("07-training.md", "# 7. Training\n\ntext")
+    assert (page.number, page.title, page.anchor) == (7, "Training", "07-training")
+    page = book.parse("07-training.md", "# 7. Training {#training}\n")
+    assert (page.number, page.title, page.anchor) == (7, "Training", "training")
+    assert book.parse("cite.md", "# How to cite\n").number is None
+    preface = book.parse("index.md", "# 0. Preface\n\n## Why {#why}\n\n### How {#how}\n")
+    assert (preface.anchor, [s.label for s in preface.sections]) == ("preface", ["", "0.1", "0.1.1"])
 
 
 def test_the_build_refuses_a_site_name_that_is_not_the_book_title(tmp_path):

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
+import book
 import glossary
-import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +52,7 @@ def sort_key(term):
 def chapters():
     """The chapters (and the preface): the pages whose title is "N. Title"."""
     found = []
-    for source in tangle.chapters(ROOT):
+    for source in book.nav(ROOT):
         first = (DOCS / source).read_text(encoding="utf-8").split("\n", 1)[0]
         if re.match(r"# \d+\. ", first):
             found.append(source)

@@ -7,9 +7,8 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
 
-import yaml
 
-import tangle
+import book
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +40,7 @@ class Page(HTMLParser):
 
 
 def site_url():
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=tangle._NavLoader)
+    config = book.config(ROOT)
     return config.get("site_url") or ""
 
 
@@ -104,7 +103,7 @@ def broken_links(site, own_url=""):
 
 def test_every_internal_link_and_anchor_resolves(built_site):
     pages = list(built_site.rglob("*.html"))
-    assert len(pages) >= len(tangle.chapters(ROOT)), "the built site has fewer pages than chapters"
+    assert len(pages) >= len(book.nav(ROOT)), "the built site has fewer pages than chapters"
     assert sum(len(parse(page).links) for page in pages) > 0
     broken = broken_links(built_site, site_url())
     assert not broken, f"{len(broken)} broken links:\n" + "\n".join(

@@ -13,9 +13,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
 from markdown_it import MarkdownIt
 
+import book
 import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def pages(site):
 
 
 def test_every_chapter_has_its_permanent_address(site):
-    for chapter in tangle.chapters(ROOT):
+    for chapter in book.nav(ROOT):
         page = page_path(chapter) + "index.html"
         assert (site / page).is_file(), page
 
@@ -132,34 +132,21 @@ def text(fragment):
 
 def headings(source):
     """(level, text, explicit anchor or None) of each #, ##, ### heading of a page's
-    source, code blocks excluded (markdown-it knows a heading from a comment)."""
-    tokens = MarkdownIt("commonmark").parse((ROOT / "docs" / source).read_text(encoding="utf-8"))
-    found = []
-    for opening, inline in zip(tokens, tokens[1:]):
-        # ATX headings only: markdown-it (unlike arithmatex) would take a "=" line
-        # inside a $$ math block for a setext underline
-        if opening.type == "heading_open" and opening.tag in ("h1", "h2", "h3") and opening.markup[:1] == "#":
-            match = re.fullmatch(r"(.*?)\s*\{#([A-Za-z0-9_-]+)\}", inline.content)
-            found.append((int(opening.tag[1]), match.group(1) if match else inline.content,
-                          match.group(2) if match else None))
-    return found
+    source, as book.py reads it (code blocks excluded); a chapter's title keeps its number."""
+    page = book.parse(source, (ROOT / "docs" / source).read_text(encoding="utf-8"))
+    return [(s.level, f"{page.number}. {s.title}" if s.level == 1 and page.number is not None else s.title,
+             s.anchor) for s in page.sections]
 
 
 def numbered_chapters():
     """(source, chapter number) of the chapters: pages whose title is "N. Title"."""
-    found = []
-    for source in tangle.chapters(ROOT):
-        title = headings(source)[0]
-        match = re.match(r"(\d+)\. ", title[1])
-        if title[0] == 1 and match:
-            found.append((source, int(match.group(1))))
-    return found
+    return [(page.file, page.number) for page in book.pages(ROOT).values() if page.number is not None]
 
 
 def test_every_section_heading_has_an_explicit_anchor():
     """Anchors never derive from a heading's words or its number, so rewording a
     heading or inserting a section never breaks a link."""
-    sources = tangle.chapters(ROOT)
+    sources = book.nav(ROOT)
     assert "03-autograd.md" in sources and "cite.md" in sources
     missing = [f"docs/{source}: {'#' * level} {words}" for source in sources
                for level, words, anchor in headings(source) if level > 1 and anchor is None]
@@ -169,7 +156,7 @@ def test_every_section_heading_has_an_explicit_anchor():
 def test_chapters_are_numbered_in_reading_order_in_titles_and_nav(site):
     chapters = numbered_chapters()
     assert [number for _, number in chapters] == list(range(len(chapters))) and len(chapters) >= 10
-    nav = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=tangle._NavLoader)["nav"]
+    nav = book.config(ROOT)["nav"]
     titles = {}
 
     def walk(item):
@@ -216,7 +203,7 @@ def test_sections_carry_numbers_and_keep_their_anchors(site):
 
 def test_pages_that_are_not_chapters_are_not_numbered(site):
     chapters = {source for source, _ in numbered_chapters()}
-    others = [source for source in tangle.chapters(ROOT) if source not in chapters]
+    others = [source for source in book.nav(ROOT) if source not in chapters]
     assert "cite.md" in others and "api/autograd.md" in others
     for source in others:
         assert 'class="section-number"' not in built(site, source), source
@@ -244,7 +231,7 @@ def test_every_module_has_an_api_page_linked_with_its_chapters(site):
         name = posixpath.splitext(posixpath.basename(module))[0]
         source = "api/" + {"__init__": "index", "__main__": "main"}.get(name, name) + ".md"
         dotted = "microgpt" if name == "__init__" else f"microgpt.{name}"
-        assert source in tangle.chapters(ROOT), f"{module} has no API page in the nav"
+        assert source in book.nav(ROOT), f"{module} has no API page in the nav"
         page = built(site, source)
         assert 'class="doc doc-object doc-module"' in page, f"{source}: mkdocstrings rendered nothing"
         assert f"::: {dotted}" in (ROOT / "docs" / source).read_text(encoding="utf-8")
@@ -270,7 +257,7 @@ def test_api_pages_show_the_source_with_its_chapter_markers(site):
 def test_the_print_page_holds_the_whole_book_in_order(site):
     page = (site / "print_page" / "index.html").read_text(encoding="utf-8")
     position = 0
-    for source in tangle.chapters(ROOT):
+    for source in book.nav(ROOT):
         title = text(re.search(r"<h1[^>]*>(.*?)</h1>", built(site, source), re.S).group(1))
         found = [m for m in re.finditer(r"<h1[^>]*>(.*?)</h1>", page, re.S)
                  if text(m.group(1)) == title and m.start() >= position]
@@ -287,7 +274,7 @@ def test_the_print_page_is_in_the_navigation(site):
 
 
 def test_the_redirects_plugin_is_ready_for_renamed_pages():
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=tangle._NavLoader)
+    config = book.config(ROOT)
     plugins = {next(iter(p)) if isinstance(p, dict) else p: p for p in config["plugins"]}
     assert "redirect_maps" in plugins["redirects"]["redirects"]
     names = [next(iter(p)) if isinstance(p, dict) else p for p in config["plugins"]]
@@ -303,7 +290,7 @@ def test_code_lines_fit_a_laptop_screen():
     Chromium; tests/test_browser.py checks it on the real pages); keep a margin."""
     md = MarkdownIt("commonmark")
     long = []
-    for source in tangle.chapters(ROOT):
+    for source in book.nav(ROOT):
         for token in md.parse((ROOT / "docs" / source).read_text(encoding="utf-8")):
             if token.type == "fence" and 'exec="on"' not in token.info:
                 long += [f"docs/{source}:{token.map[0] + 2 + i}: {len(line)} characters"

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+import book
 import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def book(tmp_path):
+def repo(tmp_path):
     """A throwaway copy of the parts of the repository the tangler reads."""
     for name in ("docs", "microgpt", "tools"):
         shutil.copytree(ROOT / name, tmp_path / name,
@@ -32,43 +33,43 @@ def test_committed_package_matches_the_chapters():
     assert tangle.stale(ROOT) == ([], [])
 
 
-def test_check_passes_on_a_clean_copy(book):
-    result = check(book)
+def test_check_passes_on_a_clean_copy(repo):
+    result = check(repo)
     assert result.returncode == 0, result.stderr
 
 
-def test_check_fails_after_a_chapter_block_is_edited(book):
-    chapter = book / "docs" / "02-tokenizer.md"
+def test_check_fails_after_a_chapter_block_is_edited(repo):
+    chapter = repo / "docs" / "02-tokenizer.md"
     text = chapter.read_text()
     assert "return len(self.uchars) + 1" in text
     chapter.write_text(text.replace("return len(self.uchars) + 1", "return len(self.uchars) + 2"))
-    result = check(book)
+    result = check(repo)
     assert result.returncode == 1
     assert "microgpt/tokenizer.py" in result.stderr
     assert "microgpt/data.py" not in result.stderr
     # Writing mode brings the package back in line, and then the check passes.
-    subprocess.run([sys.executable, str(book / "tools" / "tangle.py")], check=True,
-                   capture_output=True, cwd=book)
-    assert "return len(self.uchars) + 2" in (book / "microgpt" / "tokenizer.py").read_text()
-    assert check(book).returncode == 0
+    subprocess.run([sys.executable, str(repo / "tools" / "tangle.py")], check=True,
+                   capture_output=True, cwd=repo)
+    assert "return len(self.uchars) + 2" in (repo / "microgpt" / "tokenizer.py").read_text()
+    assert check(repo).returncode == 0
 
 
-def test_check_fails_when_the_package_is_edited_by_hand(book):
-    module = book / "microgpt" / "data.py"
+def test_check_fails_when_the_package_is_edited_by_hand(repo):
+    module = repo / "microgpt" / "data.py"
     module.write_text(module.read_text() + "\nprint('edited by hand')\n")
-    result = check(book)
+    result = check(repo)
     assert result.returncode == 1
     assert "microgpt/data.py" in result.stderr
 
 
-def test_check_names_a_module_that_no_block_writes_any_more(book):
-    orphan = book / "microgpt" / "gone.py"
+def test_check_names_a_module_that_no_block_writes_any_more(repo):
+    orphan = repo / "microgpt" / "gone.py"
     orphan.write_text(tangle.HEADER + "\nx = 1\n")
-    result = check(book)
+    result = check(repo)
     assert result.returncode == 1
     assert "microgpt/gone.py" in result.stderr
-    subprocess.run([sys.executable, str(book / "tools" / "tangle.py")], check=True,
-                   capture_output=True, cwd=book)
+    subprocess.run([sys.executable, str(repo / "tools" / "tangle.py")], check=True,
+                   capture_output=True, cwd=repo)
     assert not orphan.exists()
 
 
@@ -95,19 +96,19 @@ def test_a_continued_function_is_one_piece_with_one_marker():
     ('microgpt/data.py, in load_docs', "    x = 1\n", "says it goes in load_docs"),
     ('microgpt/data.py, in read_docs', "    x = (\n", "does not compile"),
 ])
-def test_a_block_that_is_not_where_its_title_says_is_refused(book, title, code, message):
-    chapter = book / "docs" / "01-dataset.md"
+def test_a_block_that_is_not_where_its_title_says_is_refused(repo, title, code, message):
+    chapter = repo / "docs" / "01-dataset.md"
     text = chapter.read_text()
     anchor = "\n## Shuffling {#shuffling}"
     assert anchor in text
     chapter.write_text(text.replace(anchor, f'\n```python title="{title}"\n{code}```\n' + anchor, 1))
-    result = check(book)
+    result = check(repo)
     assert result.returncode != 0
     assert "01-dataset.md" in result.stderr and message in result.stderr, result.stderr
 
 
 def test_blocks_follow_the_nav_order():
-    nav = tangle.chapters(ROOT)
+    nav = book.nav(ROOT)
     assert nav[0] == "index.md"
     order = [nav.index(chapter.removeprefix("docs/")) for _, chapter, _, _, _ in tangle.blocks(ROOT)]
     assert order == sorted(order)
@@ -116,9 +117,9 @@ def test_blocks_follow_the_nav_order():
     assert model.index("docs/04-parameters.md") < model.index("docs/06-transformer.md")
 
 
-def test_a_malformed_package_title_is_an_error(book):
-    chapter = book / "docs" / "01-dataset.md"
+def test_a_malformed_package_title_is_an_error(repo):
+    chapter = repo / "docs" / "01-dataset.md"
     chapter.write_text(chapter.read_text() + '\n```python title="microgpt/data.py" hl_lines="1"\nx = 1\n```\n')
-    result = check(book)
+    result = check(repo)
     assert result.returncode != 0
     assert "01-dataset.md" in result.stderr

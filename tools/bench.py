@@ -35,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import tangle
+
 ROOT = Path(__file__).resolve().parent.parent
 STEP_LINE = re.compile(r"^step\s+(\d+)\s*/", re.MULTILINE)
 
@@ -213,14 +215,6 @@ def engines_report(args):
             "params": n_params, "profile": prof, "flops": fl, "peak": pk, "runs": runs}
 
 
-def write_json(path, obj):
-    fd, tmp = tempfile.mkstemp(dir=path.resolve().parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description="Time a whole microgpt run (and optionally a "
                                 "reference script) and print a small table.")
@@ -251,7 +245,7 @@ def main(argv=None):
         report = engines_report(args)
         rows = list(report["runs"].values())
         if args.json:
-            write_json(args.json, report)
+            tangle.write_atomically(args.json, json.dumps(report, indent=1) + "\n")
     else:
         rows = [microgpt_row(args)]
     if args.reference:

@@ -26,6 +26,8 @@ never touched.
 import re
 from pathlib import Path
 
+from markdown_it import MarkdownIt
+
 GLOSSARY = "glossary.md"
 
 # An entry's first line: **Term**{#term-anchor data-aliases="a|b"}
@@ -35,11 +37,8 @@ ALIASES = re.compile(r'data-aliases="([^"]*)"')
 INTRODUCED = re.compile(r"\[§[^\]]*\]\(([^)#\s]+\.md)#([A-Za-z0-9_-]+)\)")
 # A bold span on one or more lines (never across a blank line).
 BOLD = re.compile(r"\*\*(?=\S)((?:(?!\n[ \t]*\n)[^*]|\*(?!\*))+?)(?<=\S)\*\*")
-FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-HEADING = re.compile(r"^#{1,6}[ \t]")
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
 LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\([^)]*\)|<https?:[^>]*>")
-CHAPTER_TITLE = re.compile(r"^# (\d+)\. (.+?)(?:\s*\{#([A-Za-z0-9_-]+)\})?\s*$")
 
 
 # ---------------------------------------------------------------- reading the glossary
@@ -116,21 +115,13 @@ def _blank(match):
 def masked(markdown):
     """markdown with everything that is not prose blanked out (code blocks,
     headings, inline code, links), character for character, so that offsets
-    into the result are offsets into markdown."""
+    into the result are offsets into markdown. markdown-it (book.py's parser)
+    says which lines are code blocks and headings."""
     lines = markdown.split("\n")
-    fence = None
-    for i, line in enumerate(lines):
-        opening = FENCE.match(line)
-        if fence is None and opening:
-            fence = opening.group(1)
-            lines[i] = " " * len(line)
-        elif fence is not None:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
-                    and not line.strip()[len(opening.group(1)):].strip():
-                fence = None
-            lines[i] = " " * len(line)
-        elif HEADING.match(line):
-            lines[i] = " " * len(line)
+    for token in MarkdownIt("commonmark").parse(markdown):
+        if token.type in ("fence", "code_block", "heading_open") and token.map:
+            for i in range(*token.map):
+                lines[i] = " " * len(lines[i])
     text = "\n".join(lines)
     text = CODE_SPAN.sub(_blank, text)
     return LINK.sub(_blank, text)
@@ -156,51 +147,6 @@ def link_terms(markdown, table, glossary_link=GLOSSARY):
 
 
 # ---------------------------------------------------------------- section numbers
-
-def headings(markdown):
-    """(level, anchor) of the ATX headings #, ## and ### outside code blocks."""
-    found, fence = [], None
-    for line in markdown.split("\n"):
-        opening = FENCE.match(line)
-        if fence is None and opening:
-            fence = opening.group(1)
-            continue
-        if fence is not None:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = None
-            continue
-        match = re.match(r"^(#{1,3})[ \t]+(.*?)(?:\s*\{#([A-Za-z0-9_-]+)\})?\s*$", line)
-        if match:
-            found.append((len(match.group(1)), match.group(3)))
-    return found
-
-
-def section_labels(docs_dir, chapter_files, chapter_anchor):
-    """{(file, anchor): label} for every chapter's title ("chapter 3") and its
-    numbered sections ("§3.2", "§3.2.1"), numbered as the site numbers them.
-    chapter_anchor(file, explicit) gives a title's anchor."""
-    labels = {}
-    for name in chapter_files:
-        text = (Path(docs_dir) / name).read_text(encoding="utf-8").lstrip("\ufeff")
-        title = CHAPTER_TITLE.match(text.split("\n", 1)[0])
-        if not title:
-            continue
-        number = int(title.group(1))
-        labels[(name, chapter_anchor(name, title.group(3)))] = f"chapter {number}"
-        counts = [0, 0]
-        for level, anchor in headings(text)[1:]:
-            if level == 2:
-                counts = [counts[0] + 1, 0]
-                label = f"§{number}.{counts[0]}"
-            elif level == 3:
-                counts[1] += 1
-                label = f"§{number}.{counts[0]}.{counts[1]}"
-            else:
-                continue
-            if anchor:
-                labels[(name, anchor)] = label
-    return labels
-
 
 def number_links(markdown, labels, where=GLOSSARY):
     """The glossary with each [§](file#anchor) link given its section's label.

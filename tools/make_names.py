@@ -18,7 +18,8 @@ import hashlib
 import importlib.util
 import os
 import sys
-import tempfile
+
+import tangle  # its write_atomically: the tools' one atomic write
 
 YEAR = 2017
 
@@ -48,11 +49,7 @@ def main():
     parser.add_argument("out", nargs="?", default="names.txt", help="where to write")
     args = parser.parse_args()
     text = "".join(name + "\n" for name in names_of_year(YEAR))
-    folder = os.path.dirname(os.path.abspath(args.out))
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="\n",
-                                     dir=folder, delete=False) as f:
-        f.write(text)
-    os.replace(f.name, args.out)
+    tangle.write_atomically(args.out, text)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     print(f"{args.out}: {text.count(chr(10))} names, sha256 {digest}")
 

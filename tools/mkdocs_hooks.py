@@ -35,7 +35,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-import yaml
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
@@ -45,6 +44,7 @@ from mkdocs.structure.files import File
 TOOLS = str(Path(__file__).resolve().parent)
 sys.path.insert(0, TOOLS)
 
+import book  # noqa: E402
 import glossary  # noqa: E402
 import tangle  # noqa: E402
 
@@ -52,13 +52,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MATHJAX = "javascripts/tex-svg-full.js"
 PACKAGE = tangle.PACKAGE
 
-# "# 3. Autograd" or "# 3. Autograd {#03-autograd}"
-CHAPTER_TITLE = re.compile(r"^# (\d+)\. (.+?)(?:\s*\{#([A-Za-z0-9_-]+)\})?\s*$")
-
-
 # ---------------------------------------------------------------- re-tangling
 
 _writers = {}  # this build's writers(): {module: [chapters]}
+_book = {}  # this build's book.pages(): {file: Page}
 _glossary = {}  # this build's glossary: "table" {spelling: entry}, "labels" {(file, anchor): "§3.2"}
 
 
@@ -69,16 +66,22 @@ def on_pre_build(config, **kwargs):
         print(f"mkdocs hook: re-tangled {module} from the chapters", file=sys.stderr)
     _writers.clear()
     _writers.update(writers())
+    _book.clear()
+    _book.update(book.pages(Path(config["docs_dir"]).parent))
     load_glossary(config["docs_dir"])
 
 
 # ---------------------------------------------------------------- the glossary
 
-def section_labels(docs_dir, root=ROOT):
+def section_labels(pages):
     """{(file, anchor): "§3.2"} for every numbered section, and "chapter 3" for
     every chapter's title ("the preface" for chapter 0)."""
-    labels = glossary.section_labels(docs_dir, tangle.chapters(root), chapter_anchor)
-    return {key: "the preface" if label == "chapter 0" else label for key, label in labels.items()}
+    labels = {}
+    for page in pages.values():
+        if page.number is not None:
+            labels[(page.file, page.anchor)] = f"chapter {page.number}" if page.number else "the preface"
+            labels.update({(page.file, s.anchor): f"§{s.label}" for s in page.sections if s.label and s.anchor})
+    return labels
 
 
 def load_glossary(docs_dir):
@@ -88,7 +91,7 @@ def load_glossary(docs_dir):
     except ValueError as e:
         raise PluginError(str(e)) from None
     _glossary.clear()
-    _glossary.update(table=table, labels=section_labels(docs_dir, Path(docs_dir).parent))
+    _glossary.update(table=table, labels=section_labels(_book))
 
 
 # ---------------------------------------------------------------- MathJax
@@ -115,32 +118,15 @@ def on_files(files, config, **kwargs):
 def metadata(root=ROOT):
     """Title, authors, version, year and address of the book, each from its one source."""
     pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    project, book = pyproject["project"], pyproject["tool"]["microgpt-book"]
-    site = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=tangle._NavLoader)
+    project, about = pyproject["project"], pyproject["tool"]["microgpt-book"]
+    site = book.config(root)
     return {
-        "title": book["title"],
-        "year": int(book["year"]),
+        "title": about["title"],
+        "year": int(about["year"]),
         "version": project["version"],
         "authors": [author["name"] for author in project["authors"]],
         "url": site["site_url"],
     }
-
-
-def chapter_title(markdown):
-    """(number, title, explicit anchor or None) if the page is a chapter, else None."""
-    first = markdown.lstrip("\ufeff").split("\n", 1)[0]
-    match = CHAPTER_TITLE.match(first)
-    if not match:
-        return None
-    return int(match.group(1)), match.group(2), match.group(3)
-
-
-def chapter_anchor(src_path, explicit=None):
-    """The permanent anchor of a chapter's title: its file name without .md."""
-    if explicit:
-        return explicit
-    stem = posixpath.splitext(posixpath.basename(src_path))[0]
-    return "preface" if stem == "index" else stem
 
 
 def chapter_url(site_url, page_url, anchor):
@@ -244,13 +230,6 @@ def _link(target, from_page):
     return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
 
 
-def chapter_name(docs_dir, chapter):
-    """A chapter's numbered title as its first line says it: '3. Autograd'."""
-    first = (Path(docs_dir) / chapter).read_text(encoding="utf-8").split("\n", 1)[0]
-    found = chapter_title(first)
-    return f"{found[0]}. {found[1]}" if found else first.lstrip("# ").strip()
-
-
 # ---------------------------------------------------------------- the hooks' page work
 
 def on_config(config, **kwargs):
@@ -269,22 +248,20 @@ def on_config(config, **kwargs):
 def on_page_markdown(markdown, page, config, files, **kwargs):
     meta = config["extra"]["book"]
     src = page.file.src_uri
-    found = chapter_title(markdown)
-    if found:
-        number, title, explicit = found
-        anchor = chapter_anchor(src, explicit)
+    chapter = _book.get(src)
+    if chapter is not None and chapter.number is not None:
         first, _, rest = markdown.lstrip("\ufeff").partition("\n")
         rest, _linked = glossary.link_terms(rest, _glossary.get("table", {}),
                                             _link(glossary.GLOSSARY, src))
-        if not explicit:
-            first = f"{first.rstrip()} {{#{anchor}}}"
+        if chapter.sections[0].anchor is None:
+            first = f"{first.rstrip()} {{#{chapter.anchor}}}"
         modules = [m for m, chapters in _writers.items() if src in chapters]
         tail = []
         if modules:
             links = ", ".join(f"[`{dotted(m)}`]({_link(api_page(m), src)})" for m in modules)
             tail.append(f"**API reference:** {links}.")
-        url = chapter_url(meta["url"], page.url, anchor)
-        tail.append(cite_chapter_box(meta, number, title, url))
+        url = chapter_url(meta["url"], page.url, chapter.anchor)
+        tail.append(cite_chapter_box(meta, chapter.number, chapter.title, url))
         return first + "\n" + rest.rstrip("\n") + "\n\n" + "\n\n".join(tail) + "\n"
     if src == glossary.GLOSSARY:
         try:
@@ -297,7 +274,7 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
         if module is None:
             raise PluginError(f"{src}: no chapter writes {match.group(1)}")
         chapters = _writers[module]
-        links = [f"[{chapter_name(config['docs_dir'], c)}]({_link(c, src)})" for c in chapters]
+        links = [f"[{_book[c].number}. {_book[c].title}]({_link(c, src)})" for c in chapters]
         links = " and ".join([", ".join(links[:-1]), links[-1]] if len(links) > 1 else links)
         note = (f"`{module}` is written by {'chapter' if len(chapters) == 1 else 'chapters'} "
                 f"{links}; what follows is generated from its docstrings and code.")
@@ -305,25 +282,13 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     return markdown
 
 
-def number_sections(html, chapter):
-    """Put "3.2" / "3.2.1" before the text of each h2 / h3; anchors unchanged.
-    Returns the new HTML and {heading id: number}."""
-    numbers, counts = {}, [0, 0]
-
+def number_sections(html, labels):
+    """Put each section's number ("3.2", "3.2.1", from book.py) before the text of
+    its h2 or h3, found by the heading's anchor; the anchors are unchanged."""
     def number(match):
-        level, attrs = int(match.group(1)), match.group(2)
-        if level == 2:
-            counts[:] = [counts[0] + 1, 0]
-            label = f"{chapter}.{counts[0]}"
-        else:
-            counts[1] += 1
-            label = f"{chapter}.{counts[0]}.{counts[1]}"
-        ident = re.search(r'\bid="([^"]*)"', attrs)
-        if ident:
-            numbers[htmllib.unescape(ident.group(1))] = label
-        return f'{match.group(0)}<span class="section-number">{label}</span> '
-
-    return re.sub(r"<h([23])((?:\s[^>]*)?)>", number, html), numbers
+        label = labels.get(htmllib.unescape(match.group(2)))
+        return f'{match.group(0)}<span class="section-number">{label}</span> ' if label else match.group(0)
+    return re.sub(r'<h([23])\b[^>]*\bid="([^"]*)"[^>]*>', number, html)
 
 
 def _number_toc(items, numbers):
@@ -354,12 +319,12 @@ def fix_md_links(html, page, files):
 @event_priority(100)  # before print-site copies each page's HTML into the print edition
 def on_page_content(html, page, config, files, **kwargs):
     html = fix_md_links(html, page, files)
-    found = chapter_title(page.markdown or "")
-    if not found:
+    chapter = _book.get(page.file.src_uri)
+    if chapter is None or chapter.number is None:
         return html
-    html, numbers = number_sections(html, found[0])
+    numbers = {s.anchor: s.label for s in chapter.sections if s.label and s.anchor}
     _number_toc(page.toc, numbers)
-    return html
+    return number_sections(html, numbers)
 
 
 @event_priority(-100)  # after print-site has written the print page

@@ -36,8 +36,7 @@ import tempfile
 from pathlib import Path
 
 try:
-    import yaml
-    from markdown_it import MarkdownIt
+    import book
 except ImportError as e:  # run outside the dev environment
     sys.exit(f"tangle.py: {e.name} is missing; install the dev extra first: "
              f"python -m pip install -e '.[dev]'")
@@ -53,50 +52,17 @@ TITLE = re.compile(r'^python\s+title="(' + PACKAGE + r'/[A-Za-z_][A-Za-z0-9_]*\.
 MEMBER = re.compile(r"^    (def |async def |@)")
 
 
-class _NavLoader(yaml.SafeLoader):
-    """A safe YAML loader that ignores mkdocs.yml's !!python/name tags."""
-
-
-_NavLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *args: None)
-_NavLoader.add_multi_constructor("!", lambda *args: None)
-
-
-def chapters(root=ROOT):
-    """The Markdown files of mkdocs.yml's nav, in reading order."""
-    config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_NavLoader)
-    found = []
-
-    def walk(item):
-        if isinstance(item, str):
-            if item.endswith(".md"):
-                found.append(item)
-        elif isinstance(item, dict):
-            for value in item.values():
-                walk(value)
-        elif isinstance(item, list):
-            for value in item:
-                walk(value)
-
-    walk(config.get("nav", []))
-    return found
-
-
 def blocks(root=ROOT):
     """Yield (module path, chapter, line, code, where) for every titled package block;
     where is the name after ", in" in its title (None for a top-level block)."""
-    parser = MarkdownIt("commonmark")
-    for chapter in chapters(root):
-        text = (root / "docs" / chapter).read_text(encoding="utf-8")
-        for token in parser.parse(text):
-            if token.type != "fence":
-                continue
-            info = token.info.strip()
-            match = TITLE.match(info)
-            if not match and f'title="{PACKAGE}/' in info:
-                raise SystemExit(f"docs/{chapter}:{token.map[0] + 1}: a package block's info string "
+    for page in book.pages(root).values():
+        for block in page.blocks:
+            match = TITLE.match(block.info)
+            if not match and f'title="{PACKAGE}/' in block.info:
+                raise SystemExit(f"{block.chapter}:{block.line}: a package block's info string "
                                  f'must be exactly python title="{PACKAGE}/<module>.py[, in NAME]"')
             if match:
-                yield match.group(1), f"docs/{chapter}", token.map[0] + 1, token.content, match.group(2)
+                yield match.group(1), block.chapter, block.line, block.code, match.group(2)
 
 
 def pieces(root=ROOT):
@@ -188,6 +154,9 @@ def stale(root=ROOT):
 
 
 def write_atomically(path, text):
+    """Write text to path through a temporary file beside it and a rename: the tools'
+    one atomic write (the package's own is chapter 9's checkpoint.save)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="\n",
                                      dir=path.parent, delete=False) as f:

@@ -1,0 +1,115 @@
+"""The book, read once: its pages in reading order, with their titles, sections and blocks.
+
+Every tool that needs the book's structure asks this module: the tangler (which blocks
+go into which module), the site hooks (chapter numbers and anchors, section numbers),
+the glossary (which section introduces a term) and the tests. Markdown is parsed by
+markdown-it-py, the parser pytest-markdown-docs uses, so a fence is a fence here exactly
+when it is a test there (a fence indented inside an admonition is not).
+
+A page is a *chapter* when its title is numbered, ``# 3. Autograd`` (the preface is
+``# 0. Preface``). A chapter's anchor is its file name without ``.md`` (``03-autograd``;
+the preface's, whose file is ``index.md``, is ``preface``) unless the title gives one;
+a section's anchor is the explicit ``{#id}`` its heading carries. Sections of a chapter
+are numbered ``3.2`` (for ``##``) and ``3.2.1`` (for ``###``), as the site shows them.
+"""
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBERED = re.compile(r"(\d+)\. (.+)")
+ANCHOR = re.compile(r"(.*?)\s*\{#([A-Za-z0-9_-]+)\}")
+
+
+@dataclass
+class Section:
+    level: int          # 1 for the page's title, 2 for ##, 3 for ###
+    title: str
+    anchor: str | None  # the explicit {#anchor}; a chapter's title always has one
+    label: str          # "3.2", "3.2.1"; "" for a title, or on a page that is no chapter
+
+
+@dataclass
+class Block:
+    chapter: str        # "docs/03-autograd.md"
+    line: int           # the line of the opening fence, from 1
+    info: str
+    code: str
+
+
+@dataclass
+class Page:
+    file: str           # the path under docs/: "03-autograd.md"
+    number: int | None  # the chapter's number; None for a page that is no chapter
+    title: str          # without its number: "Autograd"
+    anchor: str         # the title's permanent anchor
+    sections: list      # [Section], the title first
+    blocks: list        # [Block], every fenced block
+
+
+class NavLoader(yaml.SafeLoader):
+    """A safe YAML loader for mkdocs.yml, which ignores its !!python/name tags."""
+
+
+NavLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *args: None)
+NavLoader.add_multi_constructor("!", lambda *args: None)
+
+
+def config(root=ROOT):
+    """mkdocs.yml, as data."""
+    return yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=NavLoader)
+
+
+def nav(root=ROOT):
+    """The Markdown files of mkdocs.yml's nav, in reading order."""
+    found = []
+
+    def walk(item):
+        if isinstance(item, str) and item.endswith(".md"):
+            found.append(item)
+        for value in item.values() if isinstance(item, dict) else item if isinstance(item, list) else ():
+            walk(value)
+
+    walk(config(root).get("nav", []))
+    return found
+
+
+def chapter_anchor(file, explicit=None):
+    """The permanent anchor of a chapter's title: explicit, or the file name without .md."""
+    stem = posixpath.splitext(posixpath.basename(file))[0]
+    return explicit or ("preface" if stem == "index" else stem)
+
+
+def parse(file, text):
+    """The Page that the Markdown text of docs/file is."""
+    tokens = MarkdownIt("commonmark").parse(text.lstrip("\ufeff"))
+    sections, blocks, number, counts = [], [], None, [0, 0]
+    for token, following in zip(tokens, tokens[1:] + [None]):
+        if token.type == "fence":
+            blocks.append(Block(f"docs/{file}", token.map[0] + 1, token.info.strip(), token.content))
+        # ATX headings only: markdown-it would take a "=" line in a $$ block for a setext underline
+        if token.type != "heading_open" or token.tag not in ("h1", "h2", "h3") or token.markup[:1] != "#":
+            continue
+        level, match = int(token.tag[1]), ANCHOR.fullmatch(following.content)
+        title, anchor = match.groups() if match else (following.content, None)
+        if level == 1 and not sections and (numbered := NUMBERED.fullmatch(title)):
+            number, title = int(numbered.group(1)), numbered.group(2)
+        if level == 2:
+            counts = [counts[0] + 1, 0]
+        elif level == 3:
+            counts[1] += 1
+        label = "" if number is None or level == 1 else ".".join(map(str, [number, *counts[:level - 1]]))
+        sections.append(Section(level, title, anchor, label))
+    title = sections[0] if sections and sections[0].level == 1 else Section(1, file, None, "")
+    anchor = chapter_anchor(file, title.anchor) if number is not None else title.anchor or ""
+    return Page(file, number, title.title, anchor, sections, blocks)
+
+
+def pages(root=ROOT):
+    """Every page of the nav, parsed, in reading order: {file: Page}."""
+    return {file: parse(file, (root / "docs" / file).read_text(encoding="utf-8")) for file in nav(root)}
