@@ -8,7 +8,7 @@ import os
 import random
 
 
-# [docs/01-dataset.md:80, 94, 117]
+# [docs/01-dataset.md:80, 102, 125]
 def read_docs(path):
     """Return the documents in the UTF-8 text file at path: one per line,
     stripped, blank lines dropped. Raise ValueError saying what is wrong."""
@@ -16,8 +16,10 @@ def read_docs(path):
         raise ValueError(f"{path}: no such file")
     if os.path.isdir(path):
         raise ValueError(f"{path}: is a directory, not a text file")
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: is not a regular file (a device or a pipe could be endless)")
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:
             text = f.read()
     except UnicodeDecodeError as e:
         raise ValueError(f"{path}: not UTF-8 text (bad byte at offset {e.start})") from None
@@ -29,7 +31,7 @@ def read_docs(path):
     return docs
 
 
-# [docs/01-dataset.md:215]
+# [docs/01-dataset.md:229]
 def load_docs(path, rng):
     """Read the documents at path and shuffle them in place with rng, the
     run's random generator (this is the run's first use of it)."""

@@ -25,10 +25,13 @@ def split(docs, steps, size=HELD_OUT):
                          f"so the run must have at most {len(docs) - size} steps, not {steps}")
     trained = docs[:steps]
     seen = set(trained)
-    return trained, [doc for doc in docs[-size:] if doc not in seen]
+    held_out = [doc for doc in docs[-size:] if doc not in seen]
+    if not held_out:
+        raise ValueError(f"every one of the last {size} names is also a trained name; none is left to hold out")
+    return trained, held_out
 
 
-# [docs/10-did-it-learn.md:109]
+# [docs/10-did-it-learn.md:115]
 def run_docs(run):
     """The shuffled names of the run a checkpoint records, if its data file is unchanged."""
     path, seed = run.get("data"), run.get("seed")
@@ -43,7 +46,7 @@ def run_docs(run):
     return load_docs(path, random.Random(seed))
 
 
-# [docs/10-did-it-learn.md:135]
+# [docs/10-did-it-learn.md:141]
 def framed(tokenizer, config, doc):
     """doc as training frames it: BOS, its ids, BOS; and n, how many positions are scored."""
     tokens = [tokenizer.BOS] + tokenizer.encode(doc) + [tokenizer.BOS]
@@ -56,7 +59,7 @@ def model_nll(model, config, tokenizer, doc, engine=scalar):
     return engine.loss(model, config, tokens) * n
 
 
-# [docs/10-did-it-learn.md:191]
+# [docs/10-did-it-learn.md:197]
 def bigram(tokenizer, config, names):
     """The add-one bigram table: `probs[a][b]`, the chance that token b follows token a in names."""
     counts = [[1] * tokenizer.vocab_size for _ in range(tokenizer.vocab_size)]
@@ -67,14 +70,14 @@ def bigram(tokenizer, config, names):
     return [[c / sum(row) for c in row] for row in counts]
 
 
-# [docs/10-did-it-learn.md:212]
+# [docs/10-did-it-learn.md:218]
 def bigram_nll(probs, tokenizer, config, doc):
     """The bigram table's total negative log-likelihood of doc, over its n scored positions."""
     tokens, n = framed(tokenizer, config, doc)
     return -sum(math.log(probs[a][b]) for a, b in zip(tokens[:n], tokens[1:n + 1]))
 
 
-# [docs/10-did-it-learn.md:267]
+# [docs/10-did-it-learn.md:273]
 def bigram_sample(probs, tokenizer, config, rng, temperature=0.5):
     """A name drawn from the bigram table, the way sample() draws one from the model."""
     ids, token_id = [], tokenizer.BOS
@@ -87,14 +90,14 @@ def bigram_sample(probs, tokenizer, config, rng, temperature=0.5):
     return tokenizer.decode(ids)
 
 
-# [docs/10-did-it-learn.md:282]
+# [docs/10-did-it-learn.md:288]
 def memorised(names, docs, trained):
     """How many of names are in docs (the whole data file), and how many are trained names."""
     known, seen = set(docs), set(trained)
     return sum(name in known for name in names), sum(name in seen for name in names)
 
 
-# [docs/10-did-it-learn.md:319, 339]
+# [docs/10-did-it-learn.md:325, 345]
 def evaluate(model, config, tokenizer, docs, steps, samples, temperature=0.5, seed=42, size=HELD_OUT,
              engine=scalar):
     """Held-out loss and copies of the model (samples: names it drew) and of the two baselines."""
@@ -120,7 +123,7 @@ def row(nll, positions, names, docs, trained):
     return {"loss": sum(nll) / positions, "in_data": in_data, "in_trained": in_trained, "names": names}
 
 
-# [docs/10-did-it-learn.md:363]
+# [docs/10-did-it-learn.md:369]
 def table(result):
     """The evaluation as a short text table."""
     n = result["samples"]

@@ -167,12 +167,13 @@ def train(weights, config, tokenizer, docs, num_steps, lr=0.01):
     for step in range(num_steps):
         doc = docs[step % len(docs)]
         tokens = [tokenizer.BOS] + tokenizer.encode(doc) + [tokenizer.BOS]
-        loss, saved = doc_loss(weights, config, tokens)
-        adam_update(weights, backward(weights, config, *saved), m, v, step, num_steps, lr)
+        with np.errstate(all="ignore"):  # a diverging run's inf and nan: chapter 9 reports them
+            loss, saved = doc_loss(weights, config, tokens)
+            adam_update(weights, backward(weights, config, *saved), m, v, step, num_steps, lr)
         yield step + 1, loss
 
 
-# [docs/12-efficiency.md:604]
+# [docs/12-efficiency.md:605]
 def sample(weights, config, tokenizer, rng, temperature=0.5, prompt=""):
     """Chapter 8's sample, on arrays: the same draws from rng, so the same names."""
     ids = tokenizer.encode(prompt)
@@ -186,7 +187,7 @@ def sample(weights, config, tokenizer, rng, temperature=0.5, prompt=""):
     return tokenizer.decode(ids)
 
 
-# [docs/12-efficiency.md:632]
+# [docs/12-efficiency.md:633]
 def model(state_dict):
     """The engine's model, made from chapter 4's initial weights: their arrays."""
     return to_arrays(state_dict)
@@ -197,7 +198,7 @@ def size(weights):
     return sum(a.size for a in weights.values())
 
 
-# [docs/12-efficiency.md:643]
+# [docs/12-efficiency.md:644]
 def loss(weights, config, tokens):
     """doc_loss as a plain number: the mean loss on one document's tokens."""
     return doc_loss(weights, config, tokens)[0]

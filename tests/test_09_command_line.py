@@ -310,7 +310,7 @@ def assert_refused(r, message, started):
     (["--samples", "-2"], "--samples: must be 0 or more, not -2"),
     (["--data", "no/such/file.txt"], "no/such/file.txt: no such file"),
     (["--data", "docs"], "docs: is a directory, not a text file"),
-    (["--log", "no/such/dir/log.jsonl"], "--log no/such/dir/log.jsonl: cannot write there"),
+    (["--log", "no/such/dir/log.jsonl"], "--log no/such/dir/log.jsonl: there is no folder no/such/dir"),
     (["--save", "no/such/dir/model.json"], "no/such/dir/model.json: there is no folder no/such/dir"),
     (["--save", "names.txt/model.json"], "names.txt/model.json: there is no folder names.txt"),
     (["--save", "docs"], "docs: is a directory"),
@@ -432,3 +432,158 @@ def test_sigint_after_loading_exits_130_in_one_line(args, once):
     status, err = interrupted(["--load", "docs/assets/default-model.json", *args], once)
     assert status == 130
     assert err == "\nmicrogpt: stopped\n"
+
+
+# --- what can go wrong: files, divergence, signals, output ------------------------------------
+
+def one_line_refusal(r, message, status=2):
+    assert r.returncode == status, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert message in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda d, o: ["--data", d, "--log", d], "--log {d} is also the file of --data"),
+    (lambda d, o: ["--data", d, "--save", d], "--save {d} is also the file of --data"),
+    (lambda d, o: ["--data", d, "--eval-json", d], "--eval-json {d} is also the file of --data"),
+    (lambda d, o: ["--data", d, "--save", o, "--log", o], "--log {o} is also the file of --save"),
+    (lambda d, o: ["--data", d, "--save", o, "--eval-json", o], "--save {o} is also the file of --eval-json"),
+])
+def test_an_output_that_is_an_input_or_another_output_is_refused_and_nothing_changes(
+        tmp_path, make_args, message):
+    data, other = tmp_path / "d.txt", tmp_path / "o.json"
+    data.write_text("anna\nbob\ncarla\n" * 200)
+    other.write_text("keep me")
+    before = data.read_bytes(), other.read_bytes()
+    r = microgpt(*make_args(str(data), str(other)), *TINY)
+    one_line_refusal(r, message.format(d=data, o=other))
+    assert (data.read_bytes(), other.read_bytes()) == before
+
+
+def test_the_bundled_data_cannot_be_overwritten_by_the_log(tmp_path):
+    before = (ROOT / "names.txt").read_bytes()
+    one_line_refusal(microgpt("--log", "names.txt", *TINY), "--log names.txt is also the file of --data")
+    assert (ROOT / "names.txt").read_bytes() == before
+
+
+def test_load_refuses_to_write_its_evaluation_over_the_checkpoint(trained):
+    before = trained[0].read_bytes()
+    one_line_refusal(microgpt("--load", trained[0], "--eval-json", trained[0]), "is also the file of --load")
+    assert trained[0].read_bytes() == before
+
+
+@pytest.mark.parametrize("flag", ["--save", "--log", "--eval-json", "--load", "--data"])
+def test_an_empty_path_is_refused(flag):
+    one_line_refusal(microgpt(flag, "", *TINY), f"argument {flag}: must be a path, not ''")
+
+
+def test_a_device_is_not_a_place_to_save():
+    one_line_refusal(microgpt("--save", "/dev/null", *TINY), "/dev/null: is not a regular file")
+    one_line_refusal(microgpt("--data", "/dev/zero", *TINY), "/dev/zero: is not a regular file")
+
+
+def test_a_saved_file_gets_the_users_permissions_and_a_symlink_stays_a_link(tmp_path):
+    target, link = tmp_path / "model.json", tmp_path / "link.json"
+    target.write_text("old")
+    link.symlink_to(target)
+    r = subprocess.run(["sh", "-c", f'umask 022 && exec "{sys.executable}" -m microgpt "$@"', "sh",
+                        *TINY, "--save", str(link)], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert link.is_symlink() and json.loads(target.read_text())["format"] == "microgpt-checkpoint"
+    assert target.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "model.json"]   # no temporary file
+
+
+@pytest.mark.parametrize("engine", ["scalar", "numpy"])
+def test_training_that_diverges_stops_at_that_step_and_saves_nothing(tmp_path, engine):
+    model, log = tmp_path / "m.json", tmp_path / "log.jsonl"
+    r = microgpt("--lr", "10", "--steps", "40", "--n-embd", "8", "--n-head", "2", "--engine", engine,
+                 "--save", model, "--log", log)
+    one_line_refusal(r, "training diverged at step ", status=1)
+    assert "try a lower --lr" in r.stderr and not model.exists()
+    step = int(re.search(r"diverged at step (\d+)", r.stderr).group(1))
+    entries = [json.loads(line) for line in log.read_text().splitlines()]   # JSON only: no Infinity, no NaN
+    assert [e["step"] for e in entries] == list(range(1, step)) and all(math.isfinite(e["loss"]) for e in entries)
+
+
+def test_a_temperature_whose_inverse_overflows_is_refused():
+    one_line_refusal(microgpt("--temperature", "1e-310"), "--temperature: must be a number above 0")
+
+
+def test_an_empty_held_out_set_is_refused_before_training(tmp_path):
+    data = tmp_path / "same.txt"
+    data.write_text("anna\n" * 600)                  # every held-out name is the trained one
+    one_line_refusal(microgpt("--data", data, "--steps", "1", "--eval"), "none is left to hold out")
+
+
+def test_a_byte_order_mark_never_becomes_a_character(tmp_path):
+    data = tmp_path / "bom.txt"
+    data.write_bytes("anna\nbob\n".encode("utf-8-sig"))
+    r = microgpt("--data", data, *TINY)
+    assert r.returncode == 0 and r.stdout.splitlines()[1] == f"vocab size: {len(set('annabob')) + 1}"
+
+
+def signalled(args, signum, once, env=None):
+    """Run python -m microgpt; send signum as soon as it prints a line holding once."""
+    proc = subprocess.Popen([sys.executable, "-m", "microgpt", *map(str, args)], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    for line in proc.stdout:
+        if once in line:
+            break
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
+def test_sigterm_during_training_saves_and_keeps_the_log_whole(tmp_path):
+    model, log = tmp_path / "m.json", tmp_path / "log.jsonl"
+    status, err = signalled(["--save", model, "--log", log], signal.SIGTERM, "step    2 /")
+    assert status == 143 and "Traceback" not in err
+    reached = int(re.search(r"stopped at step (\d+) of 1000; the model is saved in", err).group(1))
+    assert checkpoint.load(str(model))[3]["step"] == reached
+    assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == list(range(1, reached + 1))
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".microgpt-tmp")]
+
+
+def test_sighup_while_sampling_exits_129_in_one_line():
+    status, err = signalled(["--load", "docs/assets/default-model.json", "--samples", "100000"],
+                            signal.SIGHUP, "sample  1:")
+    assert (status, err) == (129, "\nmicrogpt: stopped\n")
+
+
+def test_a_closed_pipe_ends_quietly_after_saving(tmp_path):
+    model = tmp_path / "m.json"
+    proc = subprocess.Popen([sys.executable, "-m", "microgpt", *TINY, "--steps", "30", "--save", str(model)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc.stdout.readline()                          # like | head -1
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141 and err == ""
+    assert checkpoint.load(str(model))[3]["step"] == 30
+
+
+def test_a_closed_output_is_no_error():
+    r = subprocess.run([sys.executable, "-m", "microgpt", *TINY], cwd=ROOT, capture_output=False,
+                       stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
+    assert r.returncode == 0 and r.stderr == ""
+
+
+def test_a_save_that_fails_after_training_keeps_the_model_elsewhere(tmp_path):
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    log = tmp_path / "log.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "microgpt", "--steps", "20", "--samples", "1",
+                             "--save", str(folder / "m.json"), "--log", str(log)], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    while not (log.exists() and log.read_text()):
+        time.sleep(0.02)
+    folder.rmdir()                                  # the folder goes away while the run trains
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in err and err.count("\n") == 1, err
+    rescue = re.search(r"the model is saved in (\S+)", err).group(1)
+    try:
+        assert checkpoint.load(rescue)[3]["step"] == 20 and "sample  1:" in out
+    finally:
+        os.unlink(rescue)
