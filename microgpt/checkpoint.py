@@ -9,6 +9,7 @@ import json
 import math
 import os
 import random
+import stat
 import sys
 import tempfile
 from dataclasses import asdict
@@ -18,8 +19,9 @@ from microgpt.model import Config, init_state_dict
 from microgpt.tokenizer import Tokenizer
 
 
-# [docs/09-command-line.md:424]
+# [docs/09-command-line.md:426]
 FORMAT, VERSION = "microgpt-checkpoint", 1
+MAX_BYTES = 256 * 2**20  # the largest checkpoint load reads (see read_text)
 
 
 def to_dict(config, tokenizer, numbers, step, run):
@@ -28,20 +30,20 @@ def to_dict(config, tokenizer, numbers, step, run):
             "uchars": tokenizer.uchars, "step": step, "run": run, "state_dict": numbers}
 
 
-# [docs/09-command-line.md:439]
+# [docs/09-command-line.md:442]
 def fingerprint(path):
     """The SHA-256 of the file at path, as 64 hexadecimal digits."""
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
 
-# [docs/09-command-line.md:451]
+# [docs/09-command-line.md:454]
 def save(path, checkpoint):
     """Write checkpoint to path as JSON, atomically (guard.write_atomically)."""
     guard.write_atomically(path, json.dumps(checkpoint, allow_nan=False))
 
 
-# [docs/09-command-line.md:470]
+# [docs/09-command-line.md:473]
 def keep(path, checkpoint):
     """save, after training: at path, or if that fails now, in a new file of the system's
     temporary folder, named on standard error. Returns where the checkpoint is."""
@@ -56,30 +58,44 @@ def keep(path, checkpoint):
         return rescue
 
 
-# [docs/09-command-line.md:491]
+# [docs/09-command-line.md:494]
+def read_text(path):
+    """The text of the checkpoint at path: a regular file of at most MAX_BYTES, in UTF-8."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ValueError(f"{path}: cannot be read (not a regular file)")
+        if os.path.getsize(path) > MAX_BYTES:
+            raise ValueError(f"{path}: is larger than a checkpoint may be ({MAX_BYTES // 2**20} MiB)")
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as e:
+        raise ValueError(f"{path}: cannot be read ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a checkpoint (not UTF-8 text)") from None
+
+
+# [docs/09-command-line.md:518]
 def read_json(path):
     """The JSON value in the file at path; ValueError, naming the path, if there is none."""
     def no_constants(name):
         raise ValueError(f"holds {name}, which is not a finite number")
+    text = read_text(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f, parse_constant=no_constants)
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
-        raise ValueError(f"{path}: cannot be read ({e.strerror})") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a checkpoint (not UTF-8 text)") from None
+        return json.loads(text, parse_constant=no_constants)
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: not a checkpoint (not JSON: {e.msg}, line {e.lineno})") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a checkpoint (nested too deeply)") from None
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
 
 
-# [docs/09-command-line.md:518, 535]
+# [docs/09-command-line.md:545, 566]
 def check_header(path, obj):
     """The config and tokenizer a checkpoint describes; ValueError if its header is wrong."""
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise ValueError(f'{path}: not a microgpt checkpoint (no "format": "{FORMAT}")')
-    if obj.get("version") != VERSION:
+    if type(obj.get("version")) is not int or obj["version"] != VERSION:
         raise ValueError(f"{path}: checkpoint version {obj.get('version')!r}; this microgpt reads {VERSION}")
     for key, kind in (("config", dict), ("uchars", str), ("step", int), ("run", dict), ("state_dict", dict)):
         if not isinstance(obj.get(key), kind) or isinstance(obj.get(key), bool):
@@ -90,10 +106,14 @@ def check_header(path, obj):
         raise ValueError(f"{path}: bad config: {e}") from None
     if not obj["uchars"] or "".join(sorted(set(obj["uchars"]))) != obj["uchars"]:
         raise ValueError(f'{path}: "uchars" must be distinct characters in sorted order')
+    if not obj["uchars"].isprintable():
+        raise ValueError(f'{path}: "uchars" holds a character that cannot be printed')
+    if obj["step"] < 0:
+        raise ValueError(f'{path}: "step" must be 0 or more, not {obj["step"]}')
     return config, Tokenizer(obj["uchars"])
 
 
-# [docs/09-command-line.md:552]
+# [docs/09-command-line.md:587]
 def load(path):
     """Read the checkpoint at path: (config, tokenizer, state_dict, checkpoint dict)."""
     obj = read_json(path)
@@ -108,7 +128,7 @@ def load(path):
     return config, tokenizer, state_dict, obj
 
 
-# [docs/09-command-line.md:572]
+# [docs/09-command-line.md:607]
 def fill(path, name, mat, rows):
     """Overwrite the numbers of the matrix mat with the saved rows, checking each."""
     shape = f"{len(mat)} x {len(mat[0])}"

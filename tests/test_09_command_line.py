@@ -342,6 +342,9 @@ def test_bad_data_files(tmp_path, name, content, message):
     (b"[1, 2, 3]", 'not a microgpt checkpoint (no "format": "microgpt-checkpoint")'),
     (b'{"format": "something-else"}', "not a microgpt checkpoint"),
     (b'{"format": "microgpt-checkpoint", "version": 99}', "checkpoint version 99; this microgpt reads 1"),
+    (b'{"format": "microgpt-checkpoint", "version": true}', "checkpoint version True; this microgpt reads 1"),
+    (b'{"format": "microgpt-checkpoint", "version": 1.0}', "checkpoint version 1.0; this microgpt reads 1"),
+    (b"[" * 100000, "not a checkpoint (nested too deeply)"),
 ])
 def test_load_refuses_files_that_are_not_checkpoints(tmp_path, content, message):
     path = bad(tmp_path, "model.json", content)
@@ -370,6 +373,8 @@ def _set(path, value):
     (_set(["config", "n_head"], 3), "bad config: n_embd (4) must be divisible by n_head (3)"),
     (_set(["config", "colour"], 3), "bad config:"),
     (_set(["uchars"], "ba"), '"uchars" must be distinct characters in sorted order'),
+    (_set(["uchars"], "\x1babcdefghijklmnopqrstuvwxyz"), '"uchars" holds a character that cannot be printed'),
+    (_set(["step"], -5), '"step" must be 0 or more, not -5'),
     (lambda obj: obj["state_dict"].pop("wpe"), "wrong matrices (missing ['wpe'], unexpected [])"),
     (lambda obj: obj["state_dict"]["wte"].pop(), "wte must be a"),
     (lambda obj: obj["state_dict"]["lm_head"][0].append(0.5), "lm_head must be a"),
@@ -587,3 +592,21 @@ def test_a_save_that_fails_after_training_keeps_the_model_elsewhere(tmp_path):
         assert checkpoint.load(rescue)[3]["step"] == 20 and "sample  1:" in out
     finally:
         os.unlink(rescue)
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/dev/zero", "/dev/zero: cannot be read (not a regular file)"),
+    ("FIFO", "cannot be read (not a regular file)"),
+    ("LOOP", "cannot be read (Too many levels of symbolic links)"),
+    ("names.txt/x.json", "names.txt/x.json: cannot be read (Not a directory)"),
+    ("x" * 300 + ".json", "cannot be read (File name too long)"),
+])
+def test_load_refuses_what_is_no_file_at_once(tmp_path, path, message):
+    if path == "FIFO":
+        path = tmp_path / "fifo"
+        os.mkfifo(path)
+    elif path == "LOOP":
+        path = tmp_path / "loop"
+        path.symlink_to(path)
+    started = time.monotonic()
+    assert_refused(microgpt("--load", path), message, started)
