@@ -42,7 +42,7 @@ def umask():
     return mask
 
 
-# [docs/09-command-line.md:257, 277]
+# [docs/09-command-line.md:257, 280]
 def check_output(path, others):
     """Raise ValueError unless a file may be written at path. others: {flag: path} of
     the files the run reads and of its other outputs, none of which it may replace."""
@@ -57,7 +57,7 @@ def check_output(path, others):
         raise ValueError(f"{path}: is a directory")
     if os.path.exists(real) and not stat.S_ISREG(os.stat(real).st_mode):
         raise ValueError(f"{path}: is not a regular file")
-    if os.path.exists(real) and not os.access(real, os.W_OK):
+    if os.path.exists(real) and not (os.access(real, os.W_OK) and os.stat(real).st_mode & 0o222):
         raise ValueError(f"{path}: is write-protected")
     if not os.path.isdir(os.path.dirname(real)):
         raise ValueError(f"{path}: there is no folder {os.path.dirname(path) or '.'}")
@@ -69,7 +69,20 @@ def check_output(path, others):
     os.unlink(probe)
 
 
-# [docs/09-command-line.md:306]
+# [docs/09-command-line.md:308]
+MAX_PARAMS = 5_000_000
+
+
+def check_size(config, vocab_size):
+    """Refuse, before it is made, a model of more than MAX_PARAMS parameters."""
+    n = config.n_embd
+    count = 2 * vocab_size * n + config.block_size * n + 12 * config.n_layer * n * n
+    if count > MAX_PARAMS:
+        raise ValueError(f"a model of these sizes would have {count:,} parameters; "
+                         f"this program makes at most {MAX_PARAMS:,}")
+
+
+# [docs/09-command-line.md:333]
 class Stopped(KeyboardInterrupt):
     """The program was asked to stop by a signal; args[0] is the signal's number."""
 
@@ -85,7 +98,7 @@ def stop_on_signals():
         signal.signal(signum, raise_stopped)
 
 
-# [docs/09-command-line.md:333]
+# [docs/09-command-line.md:360]
 def failed(e):
     """Say in one line on standard error what the exception e means; return the exit status."""
     if isinstance(e, BrokenPipeError):
@@ -93,13 +106,12 @@ def failed(e):
     if isinstance(e, KeyboardInterrupt):
         print("\nmicrogpt: stopped", file=sys.stderr)
         return 128 + (e.args[0] if isinstance(e, Stopped) else signal.SIGINT)
-    if isinstance(e, OSError):
-        e = f"{e.filename}: {e.strerror}" if e.filename else e.strerror or e
-    print(f"microgpt: error: {e}", file=sys.stderr)
+    said = f"{e.filename}: {e.strerror}" if isinstance(e, OSError) and e.filename else e
+    print(f"microgpt: error: {said}", file=sys.stderr)
     return 2 if isinstance(e, ValueError) else 1
 
 
-# [docs/09-command-line.md:356]
+# [docs/09-command-line.md:382]
 dropped = []  # holds True once the output's reader has gone
 
 
@@ -111,7 +123,7 @@ def show(text, **kwargs):
         drop_output()
 
 
-# [docs/09-command-line.md:368]
+# [docs/09-command-line.md:394]
 def drop_output():
     """The output's reader has gone: send the rest of the output nowhere; status 141."""
     dropped.append(True)

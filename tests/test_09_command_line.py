@@ -296,7 +296,9 @@ def assert_refused(r, message, started):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--n-embd", "10", "--n-head", "4"], "n_embd (10) must be divisible by n_head (4)"),
+    (["--n-embd", "10", "--n-head", "4"], "--n-embd (10) must be divisible by --n-head (4)"),
+    (["--n-embd", "100000"], "would have 120,007,000,000 parameters; this program makes at most 5,000,000"),
+    (["--block-size", "1000000000"], "would have 16,000,003,936 parameters"),
     (["--n-layer", "0"], "--n-layer: must be above 0, not 0"),
     (["--n-embd", "-8"], "--n-embd: must be above 0, not -8"),
     (["--block-size", "-3"], "--block-size: must be above 0, not -3"),
@@ -375,6 +377,7 @@ def _set(path, value):
     (_set(["uchars"], "ba"), '"uchars" must be distinct characters in sorted order'),
     (_set(["uchars"], "\x1babcdefghijklmnopqrstuvwxyz"), '"uchars" holds a character that cannot be printed'),
     (_set(["step"], -5), '"step" must be 0 or more, not -5'),
+    (_set(["config", "n_embd"], 100000), "bad config: a model of these sizes would have"),
     (lambda obj: obj["state_dict"].pop("wpe"), "wrong matrices (missing ['wpe'], unexpected [])"),
     (lambda obj: obj["state_dict"]["wte"].pop(), "wte must be a"),
     (lambda obj: obj["state_dict"]["lm_head"][0].append(0.5), "lm_head must be a"),
@@ -610,3 +613,11 @@ def test_load_refuses_what_is_no_file_at_once(tmp_path, path, message):
         path.symlink_to(path)
     started = time.monotonic()
     assert_refused(microgpt("--load", path), message, started)
+
+
+def test_a_write_protected_file_is_not_replaced(tmp_path):
+    target = tmp_path / "keep.json"
+    target.write_text("keep me")
+    target.chmod(0o444)
+    one_line_refusal(microgpt(*TINY, "--save", target), "is write-protected")
+    assert target.read_text() == "keep me"

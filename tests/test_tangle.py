@@ -64,7 +64,9 @@ def test_check_fails_when_the_package_is_edited_by_hand(repo):
 
 def test_check_names_a_module_that_no_block_writes_any_more(repo):
     orphan = repo / "microgpt" / "gone.py"
-    orphan.write_text(tangle.HEADER + "\nx = 1\n")
+    orphan.write_text(tangle.HEADER + "\nx = 1\n")          # an earlier tangle wrote it
+    listed = repo / tangle.MANIFEST
+    listed.write_text(listed.read_text() + "microgpt/gone.py\n")
     result = check(repo)
     assert result.returncode == 1
     assert "microgpt/gone.py" in result.stderr
@@ -123,3 +125,50 @@ def test_a_malformed_package_title_is_an_error(repo):
     result = check(repo)
     assert result.returncode != 0
     assert "01-dataset.md" in result.stderr
+
+
+def tangle_in(root):
+    return subprocess.run([sys.executable, str(root / "tools" / "tangle.py")], capture_output=True,
+                          text=True, cwd=root)
+
+
+@pytest.mark.parametrize("insert, message", [
+    ('```python title="microgpt/data.py"\nx = 1\n', "this code block is never closed"),
+    ('```python title="microgtp/data.py"\nx = 1\n```\n', "must be exactly"),
+    ("```python title='microgpt/data.py'\nx = 1\n```\n", "must be exactly"),
+    ('!!! note\n\n    ```python title="microgpt/data.py"\n    x = 1\n    ```\n', "inside an admonition"),
+])
+def test_a_block_the_tangler_would_drop_or_misread_is_refused(repo, insert, message):
+    chapter = repo / "docs" / "01-dataset.md"
+    chapter.write_text(chapter.read_text() + "\n" + insert)
+    before = {p.name: p.read_text() for p in (repo / "microgpt").glob("*.py")}
+    result = tangle_in(repo)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert "docs/01-dataset.md:" in result.stderr and message in result.stderr, result.stderr
+    assert {p.name: p.read_text() for p in (repo / "microgpt").glob("*.py")} == before
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda repo: (repo / "docs" / "02-tokenizer.md").write_bytes(b"# 2. Tok\n\xff\n"),
+     "docs/02-tokenizer.md: not UTF-8 text"),
+    (lambda repo: (repo / "docs" / "02-tokenizer.md").unlink(), "its nav names docs/02-tokenizer.md"),
+    (lambda repo: (repo / "mkdocs.yml").write_text("nav: [\n"), "mkdocs.yml: not valid YAML"),
+])
+def test_a_broken_book_is_one_line_not_a_traceback(repo, damage, message):
+    damage(repo)
+    result = tangle_in(repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert message in result.stderr
+
+
+def test_only_files_the_tangler_wrote_are_ever_removed(repo):
+    own = repo / "microgpt" / "data_old.py"
+    own.write_text((repo / "microgpt" / "data.py").read_text())   # a copy of a generated file
+    config = repo / "mkdocs.yml"
+    config.write_text("\n".join(line for line in config.read_text().splitlines()
+                                 if "11-to-chatgpt.md" not in line))   # chapter 11 leaves the nav
+    result = tangle_in(repo)
+    assert result.returncode == 0, result.stderr
+    assert "microgpt/bpe.py (removed: no chapter writes it now)" in result.stdout
+    assert not (repo / "microgpt" / "bpe.py").exists() and own.exists()
+    assert check(repo).returncode == 0

@@ -40,6 +40,7 @@ class Block:
     line: int           # the line of the opening fence, from 1
     info: str
     code: str
+    fenced: bool = True  # False for an indented block (as a fence inside an admonition is)
 
 
 @dataclass
@@ -62,7 +63,10 @@ NavLoader.add_multi_constructor("!", lambda *args: None)
 
 def config(root=ROOT):
     """mkdocs.yml, as data."""
-    return yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=NavLoader)
+    try:
+        return yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=NavLoader)
+    except yaml.YAMLError as e:
+        raise ValueError(f"mkdocs.yml: not valid YAML ({' '.join(str(e).split())})") from None
 
 
 def nav(root=ROOT):
@@ -87,11 +91,17 @@ def chapter_anchor(file, explicit=None):
 
 def parse(file, text):
     """The Page that the Markdown text of docs/file is."""
-    tokens = MarkdownIt("commonmark").parse(text.lstrip("\ufeff"))
+    text = text.lstrip("\ufeff")
+    tokens, lines = MarkdownIt("commonmark").parse(text), text.split("\n")
     sections, blocks, number, counts = [], [], None, [0, 0]
     for token, following in zip(tokens, tokens[1:] + [None]):
         if token.type == "fence":
+            last = lines[token.map[1] - 1].strip() if token.map[1] - 1 > token.map[0] else ""
+            if not (last.startswith(token.markup) and not last.strip(token.markup[0])):
+                raise ValueError(f"docs/{file}:{token.map[0] + 1}: this code block is never closed")
             blocks.append(Block(f"docs/{file}", token.map[0] + 1, token.info.strip(), token.content))
+        elif token.type == "code_block":
+            blocks.append(Block(f"docs/{file}", token.map[0] + 1, "", token.content, fenced=False))
         # ATX headings only: markdown-it would take a "=" line in a $$ block for a setext underline
         if token.type != "heading_open" or token.tag not in ("h1", "h2", "h3") or token.markup[:1] != "#":
             continue
@@ -111,5 +121,14 @@ def parse(file, text):
 
 
 def pages(root=ROOT):
-    """Every page of the nav, parsed, in reading order: {file: Page}."""
-    return {file: parse(file, (root / "docs" / file).read_text(encoding="utf-8")) for file in nav(root)}
+    """Every page of the nav, parsed, in reading order: {file: Page}. A page that is
+    missing, not UTF-8 or holds a code block never closed is a ValueError of one line."""
+    found = {}
+    for file in nav(root):
+        try:
+            found[file] = parse(file, (root / "docs" / file).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(f"mkdocs.yml: its nav names docs/{file}, which does not exist") from None
+        except UnicodeDecodeError as e:
+            raise ValueError(f"docs/{file}: not UTF-8 text (bad byte at offset {e.start})") from None
+    return found

@@ -62,12 +62,15 @@ _glossary = {}  # this build's glossary: "table" {spelling: entry}, "labels" {(f
 def on_pre_build(config, **kwargs):
     """Re-tangle before every build, so pages built at build time by
     markdown-exec and mkdocstrings see the code the chapters show."""
-    for module in tangle.write():
-        print(f"mkdocs hook: re-tangled {module} from the chapters", file=sys.stderr)
-    _writers.clear()
-    _writers.update(writers())
-    _book.clear()
-    _book.update(book.pages(Path(config["docs_dir"]).parent))
+    try:
+        for module in tangle.write():
+            print(f"mkdocs hook: re-tangled {module} from the chapters", file=sys.stderr)
+        _writers.clear()
+        _writers.update(writers())
+        _book.clear()
+        _book.update(book.pages(Path(config["docs_dir"]).parent))
+    except (ValueError, SystemExit) as e:  # the book's own one-line errors, not tracebacks
+        raise PluginError(str(e)) from None
     load_glossary(config["docs_dir"])
 
 
