@@ -8,19 +8,19 @@ import os
 import random
 
 
-# [docs/01-dataset.md:80, 102, 125]
+# [docs/01-dataset.md:79, 99, 127]
 def read_docs(path):
     """Return the documents in the UTF-8 text file at path: one per line,
     stripped, blank lines dropped. Raise ValueError saying what is wrong."""
-    if not os.path.exists(path):
-        raise ValueError(f"{path}: no such file")
     if os.path.isdir(path):
         raise ValueError(f"{path}: is a directory, not a text file")
-    if not os.path.isfile(path):
+    if os.path.exists(path) and not os.path.isfile(path):
         raise ValueError(f"{path}: is not a regular file (a device or a pipe could be endless)")
     try:
         with open(path, encoding="utf-8-sig") as f:
             text = f.read()
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
     except UnicodeDecodeError as e:
         raise ValueError(f"{path}: not UTF-8 text (bad byte at offset {e.start})") from None
     except OSError as e:
@@ -31,7 +31,7 @@ def read_docs(path):
     return docs
 
 
-# [docs/01-dataset.md:229]
+# [docs/01-dataset.md:231]
 def load_docs(path, rng):
     """Read the documents at path and shuffle them in place with rng, the
     run's random generator (this is the run's first use of it)."""

@@ -115,3 +115,10 @@ def test_shuffle_consumes_the_stream_like_the_reference(tmp_path):
 def test_load_docs_wants_a_generator(tmp_path):
     with pytest.raises(TypeError, match="rng must be a random.Random, not int"):
         load_docs(write(tmp_path, "a\n"), 42)
+
+
+def test_a_symbolic_link_to_itself_is_not_called_missing(tmp_path):
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    with pytest.raises(ValueError, match=r"loop.txt: cannot be read \(Too many levels of symbolic links\)"):
+        read_docs(str(loop))

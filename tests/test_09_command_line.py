@@ -419,25 +419,12 @@ def test_load_accepts_flags_that_agree_with_the_checkpoint(trained):
     assert r.returncode == 0, r.stderr
 
 
-def interrupted(args, once):
-    """Run python -m microgpt, send Ctrl-C (SIGINT) as soon as it prints a line holding once."""
-    proc = subprocess.Popen([sys.executable, "-m", "microgpt", *map(str, args)], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    for line in proc.stdout:
-        if once in line:
-            break
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    return proc.returncode, err
-
-
 @pytest.mark.parametrize("args, once", [
     (["--samples", "100000"], "sample  1:"),                                        # while sampling
     (["--samples", "1", "--eval"], "sample  1:"),                                   # while evaluating
 ])
 def test_sigint_after_loading_exits_130_in_one_line(args, once):
-    status, err = interrupted(["--load", "docs/assets/default-model.json", *args], once)
+    status, err = signalled(["--load", "docs/assets/default-model.json", *args], signal.SIGINT, once)
     assert status == 130
     assert err == "\nmicrogpt: stopped\n"
 
@@ -531,7 +518,7 @@ def test_a_byte_order_mark_never_becomes_a_character(tmp_path):
     assert r.returncode == 0 and r.stdout.splitlines()[1] == f"vocab size: {len(set('annabob')) + 1}"
 
 
-def signalled(args, signum, once, env=None):
+def signalled(args, signum, once):
     """Run python -m microgpt; send signum as soon as it prints a line holding once."""
     proc = subprocess.Popen([sys.executable, "-m", "microgpt", *map(str, args)], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -621,3 +608,22 @@ def test_a_write_protected_file_is_not_replaced(tmp_path):
     target.chmod(0o444)
     one_line_refusal(microgpt(*TINY, "--save", target), "is write-protected")
     assert target.read_text() == "keep me"
+
+
+def test_a_name_too_long_to_save_is_refused_before_training(tmp_path):
+    started = time.monotonic()
+    one_line_refusal(microgpt("--save", tmp_path / ("x" * 300 + ".json")), "cannot write in")
+    assert time.monotonic() - started < 5                 # the default 1000 steps never began
+
+
+def test_the_checkpoint_records_the_data_as_it_was_read(tmp_path):
+    data, model, log = tmp_path / "d.txt", tmp_path / "m.json", tmp_path / "log.jsonl"
+    data.write_text("anna\nbob\ncarla\n" * 100)
+    original = checkpoint.fingerprint(str(data))
+    proc = subprocess.Popen([sys.executable, "-m", "microgpt", "--data", str(data), "--steps", "20",
+                             "--samples", "0", "--save", str(model), "--log", str(log)], cwd=ROOT)
+    while not (log.exists() and log.read_text()):
+        time.sleep(0.02)
+    data.write_text("edited during training\n")
+    assert proc.wait(timeout=120) == 0
+    assert checkpoint.load(str(model))[3]["run"]["data_sha256"] == original

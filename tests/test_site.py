@@ -6,8 +6,11 @@ the print edition holding the whole book in order."""
 
 import html as htmllib
 import json
+import os
 import posixpath
 import re
+import shutil
+import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -296,3 +299,19 @@ def test_code_lines_fit_a_laptop_screen():
                 long += [f"docs/{source}:{token.map[0] + 2 + i}: {len(line)} characters"
                          for i, line in enumerate(token.content.split("\n")) if len(line) > 115]
     assert not long, "\n".join(long)
+
+
+@pytest.mark.slow
+def test_a_failing_build_time_block_names_its_page(tmp_path):
+    """A strict build of a copy of the book in which one build-time block fails (about 30 s)."""
+    for name in ("docs", "microgpt", "tools"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("mkdocs.yml", "pyproject.toml", "names.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    chapter = tmp_path / "docs" / "02-tokenizer.md"
+    chapter.write_text(chapter.read_text() + '\n```python exec="on"\nraise RuntimeError("a broken block")\n```\n')
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+                            cwd=tmp_path, capture_output=True, text=True,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"})
+    assert result.returncode != 0
+    assert "docs/02-tokenizer.md: markdown_exec: Execution of python code block exited with errors" in result.stderr

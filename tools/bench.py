@@ -20,7 +20,10 @@ A reference script runs in a fresh temporary folder holding a copy of the data
 as input.txt (the name Karpathy's microgpt.py reads), so it never tries to
 download anything. Its own settings apply: --steps only changes microgpt's run.
 
-This is a tool to run by hand; no test times anything.
+This is a tool to run by hand; no test times anything. It is hand-written
+rather than pyperf or pytest-benchmark because what it measures is a whole
+program run as a user runs it (wall time, CPU time and peak memory of a child
+process, from os.wait4), not a function called in a loop.
 """
 
 import argparse

@@ -8,6 +8,17 @@ a ``<figcaption>`` saying what to notice. Chapters print it from a
 own code when the site is built. Text and axes use ``currentColor`` and data
 use mid-tone colours, so a figure reads in light and in dark mode alike. All
 text is escaped, and nothing refers to anything outside the figure.
+
+Why drawn by hand, and not with matplotlib's SVG backend or pygal (weighed
+against what the book needs): every mark here carries its own <title> (a bar's value, a
+cell's weight, a point's letter), which a screen reader and a mouse both find;
+text and axes are currentColor, so one inline SVG serves the light and the dark
+theme; and the SVG is a few kilobytes of plain elements with the page's own
+font. matplotlib writes fixed colours, glyph paths or font names, and no
+per-mark titles, so each of the three would need a rewriting pass over its SVG;
+pygal draws titles with its own script and stylesheet. The autograd graph's
+layout (dag) is hand-made for the same reasons, and because graphviz needs a
+system binary that the reader's machine may not have.
 """
 
 import hashlib

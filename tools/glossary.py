@@ -112,6 +112,9 @@ def _blank(match):
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
+# Bold text is found with a regular expression on the masked source, not with
+# markdown-it's inline tokens, because link_terms must rewrite the source itself
+# and markdown-it gives inline tokens no offsets into it.
 def masked(markdown):
     """markdown with everything that is not prose blanked out (code blocks,
     headings, inline code, links), character for character, so that offsets

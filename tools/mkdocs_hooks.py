@@ -28,6 +28,7 @@ pyproject.toml's ``[tool.microgpt-book]``, its version and authors in
 
 import html as htmllib
 import importlib.util
+import logging
 import os
 import posixpath
 import re
@@ -54,6 +55,19 @@ PACKAGE = tangle.PACKAGE
 
 # ---------------------------------------------------------------- re-tangling
 
+_page = {}  # the page being converted now: markdown-exec's messages do not name it
+
+
+class _NamePage(logging.Filter):
+    """Put the page's path before markdown-exec's report of a failing build-time block."""
+
+    def filter(self, record):
+        if "src" in _page:
+            record.msg = f"docs/{_page['src']}: {record.msg}"
+        return True
+
+
+logging.getLogger("mkdocs.plugins.markdown_exec._internal.formatters.base").addFilter(_NamePage())
 _writers = {}  # this build's writers(): {module: [chapters]}
 _book = {}  # this build's book.pages(): {file: Page}
 _glossary = {}  # this build's glossary: "table" {spelling: entry}, "labels" {(file, anchor): "§3.2"}
@@ -250,7 +264,7 @@ def on_config(config, **kwargs):
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
     meta = config["extra"]["book"]
-    src = page.file.src_uri
+    src = _page["src"] = page.file.src_uri
     chapter = _book.get(src)
     if chapter is not None and chapter.number is not None:
         first, _, rest = markdown.lstrip("\ufeff").partition("\n")
