@@ -84,7 +84,8 @@ def check_size(config, vocab_size):
 
 # [docs/09-command-line.md:333]
 class Stopped(KeyboardInterrupt):
-    """The program was asked to stop by a signal; args[0] is the signal's number."""
+    """The program was asked to stop by a signal; args[0] is the signal's number, and
+    args[1], if there is one, says more about the stop."""
 
 
 def raise_stopped(signum, frame):
@@ -98,20 +99,20 @@ def stop_on_signals():
         signal.signal(signum, raise_stopped)
 
 
-# [docs/09-command-line.md:360]
+# [docs/09-command-line.md:361]
 def failed(e):
     """Say in one line on standard error what the exception e means; return the exit status."""
     if isinstance(e, BrokenPipeError):
         return drop_output()
     if isinstance(e, KeyboardInterrupt):
-        print("\nmicrogpt: stopped", file=sys.stderr)
+        print(" ".join(["\nmicrogpt: stopped", *e.args[1:]]), file=sys.stderr)
         return 128 + (e.args[0] if isinstance(e, Stopped) else signal.SIGINT)
     said = f"{e.filename}: {e.strerror}" if isinstance(e, OSError) and e.filename else e
     print(f"microgpt: error: {said}", file=sys.stderr)
     return 2 if isinstance(e, ValueError) else 1
 
 
-# [docs/09-command-line.md:382]
+# [docs/09-command-line.md:383]
 dropped = []  # holds True once the output's reader has gone
 
 
@@ -123,7 +124,7 @@ def show(text, **kwargs):
         drop_output()
 
 
-# [docs/09-command-line.md:394]
+# [docs/09-command-line.md:395]
 def drop_output():
     """The output's reader has gone: send the rest of the output nowhere; status 141."""
     dropped.append(True)

@@ -627,3 +627,57 @@ def test_the_checkpoint_records_the_data_as_it_was_read(tmp_path):
     data.write_text("edited during training\n")
     assert proc.wait(timeout=120) == 0
     assert checkpoint.load(str(model))[3]["run"]["data_sha256"] == original
+
+
+def test_a_log_that_fails_during_training_stops_it_and_the_model_is_saved(tmp_path, monkeypatch, capsys):
+    """The disk fills up during the run: the log's third write fails (in process, with a fake file)."""
+    import contextlib
+    import errno
+
+    from microgpt import progress
+    from microgpt.__main__ import main
+
+    class FullDisk:
+        def __init__(self):
+            self.lines = []
+
+        def write(self, data):
+            if len(self.lines) == 2:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.lines.append(data)
+
+    disk = FullDisk()
+    monkeypatch.setattr(progress, "log", lambda path: contextlib.nullcontext(disk))
+    model = tmp_path / "m.json"
+    assert main([*TINY, "--steps", "5", "--save", str(model), "--log", str(tmp_path / "log")]) == 1
+    err = capsys.readouterr().err
+    assert err == f"microgpt: error: --log: No space left on device; stopped at step 3 of 5; the model is saved in {model}\n"
+    assert checkpoint.load(str(model))[3]["step"] == 3 and len(disk.lines) == 2
+
+
+def test_a_second_signal_stops_at_once_and_says_nothing_was_saved(tmp_path, capsys, monkeypatch):
+    """In process: the run's second step sends itself two Ctrl-C, the second before the step is shown."""
+    import microgpt.__main__ as program
+
+    def interrupted_run(*args, **kwargs):
+        for what, value in run(*args, **kwargs):
+            if what == "step" and value[0] == 2:
+                os.kill(os.getpid(), signal.SIGINT)       # noted: stop after this step ...
+                os.kill(os.getpid(), signal.SIGINT)       # ... but a second one stops at once
+            yield what, value
+
+    monkeypatch.setattr(program, "run", interrupted_run)
+    model = tmp_path / "m.json"
+    try:
+        assert program.main([*TINY, "--steps", "5", "--save", str(model)]) == 130
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert capsys.readouterr().err == "\nmicrogpt: stopped at once, in the middle of a step: nothing was saved\n"
+    assert not model.exists()
+
+
+def test_an_output_on_a_full_device_is_one_line():
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "microgpt", *TINY], cwd=ROOT, stdout=full,
+                           stderr=subprocess.PIPE, text=True)
+    one_line_refusal(r, "No space left on device", status=1)
