@@ -681,3 +681,59 @@ def test_an_output_on_a_full_device_is_one_line():
         r = subprocess.run([sys.executable, "-m", "microgpt", *TINY], cwd=ROOT, stdout=full,
                            stderr=subprocess.PIPE, text=True)
     one_line_refusal(r, "No space left on device", status=1)
+
+
+def test_a_target_that_refuses_the_rename_keeps_the_model_elsewhere(tmp_path, monkeypatch, capsys):
+    """An immutable file (chattr +i) refuses os.replace with EPERM after training: in process."""
+    import errno
+
+    import microgpt.__main__ as program
+    from microgpt import guard
+
+    target, real_replace = tmp_path / "m.json", os.replace
+
+    def immutable(src, dst):
+        if os.path.realpath(dst) == os.path.realpath(target):
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(guard.os, "replace", immutable)
+    assert program.main([*TINY, "--save", str(target)]) == 1
+    err = capsys.readouterr().err
+    rescue = re.search(r"--save \S+: Operation not permitted; the model is saved in (\S+)$", err.strip()).group(1)
+    try:
+        assert checkpoint.load(rescue)[3]["step"] == 3 and not target.exists()
+    finally:
+        os.unlink(rescue)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".microgpt-tmp")]
+
+
+def test_a_signal_in_the_middle_of_a_save_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from microgpt import guard
+
+    real_fsync = os.fsync
+
+    def interrupted_fsync(fd):
+        os.kill(os.getpid(), signal.SIGTERM)             # kill, while the bytes go to disk
+        real_fsync(fd)
+
+    guard.stop_on_signals()
+    monkeypatch.setattr(guard.os, "fsync", interrupted_fsync)
+    try:
+        with pytest.raises(guard.Stopped):
+            guard.write_atomically(str(tmp_path / "m.json"), "{}")
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_early_in_a_run_while_it_reads_a_big_data_file_is_one_line(tmp_path):
+    data = tmp_path / "big.txt"
+    data.write_text("anna\nbob\n" * 3_000_000)                # 27 MB: reading and shuffling take a while
+    proc = subprocess.Popen([sys.executable, "-m", "microgpt", "--data", str(data)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 143 and "Traceback" not in err and err.strip().count("\n") == 0, err
