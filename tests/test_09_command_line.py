@@ -733,7 +733,16 @@ def test_a_signal_early_in_a_run_while_it_reads_a_big_data_file_is_one_line(tmp_
     data.write_text("anna\nbob\n" * 3_000_000)                # 27 MB: reading and shuffling take a while
     proc = subprocess.Popen([sys.executable, "-m", "microgpt", "--data", str(data)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    deadline = time.monotonic() + 30
+    while not catches(proc.pid, signal.SIGTERM) and time.monotonic() < deadline:
+        time.sleep(0.01)                                   # until main() has installed its handlers
     proc.send_signal(signal.SIGTERM)
     err = proc.communicate(timeout=60)[1]
     assert proc.returncode == 143 and "Traceback" not in err and err.strip().count("\n") == 0, err
+
+
+def catches(pid, signum):
+    """Whether the process pid has a handler for signum now (Linux: SigCgt in /proc/PID/status)."""
+    with open(f"/proc/{pid}/status") as f:
+        mask = next(line.split()[1] for line in f if line.startswith("SigCgt:"))
+    return int(mask, 16) >> (signum - 1) & 1
