@@ -10,7 +10,6 @@ import math
 import os
 import random
 import stat
-import sys
 import tempfile
 from dataclasses import asdict
 
@@ -19,7 +18,7 @@ from microgpt.model import Config, init_state_dict
 from microgpt.tokenizer import Tokenizer
 
 
-# [docs/09-command-line.md:455]
+# [docs/09-command-line.md:454]
 FORMAT, VERSION = "microgpt-checkpoint", 1
 MAX_BYTES = 256 * 2**20  # the largest checkpoint load reads (see read_text)
 
@@ -30,35 +29,34 @@ def to_dict(config, tokenizer, numbers, step, run):
             "uchars": tokenizer.uchars, "step": step, "run": run, "state_dict": numbers}
 
 
-# [docs/09-command-line.md:471]
+# [docs/09-command-line.md:470]
 def fingerprint(path):
     """The SHA-256 of the file at path, as 64 hexadecimal digits."""
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
 
-# [docs/09-command-line.md:483]
+# [docs/09-command-line.md:482]
 def save(path, checkpoint):
     """Write checkpoint to path as JSON, atomically (guard.write_atomically)."""
     guard.write_atomically(path, json.dumps(checkpoint, allow_nan=False))
 
 
-# [docs/09-command-line.md:502]
+# [docs/09-command-line.md:501]
 def keep(path, checkpoint):
     """save, after training: at path, or if that fails now, in a new file of the system's
-    temporary folder, named on standard error. Returns where the checkpoint is."""
+    temporary folder. Returns where the checkpoint is, and why not at path (None if it is)."""
     try:
         save(path, checkpoint)
-        return path
+        return path, None
     except OSError as e:
         fd, rescue = tempfile.mkstemp(prefix="microgpt-model-", suffix=".json")
         os.close(fd)
         save(rescue, checkpoint)
-        print(f"microgpt: error: --save {path}: {e.strerror}; the model is saved in {rescue}", file=sys.stderr)
-        return rescue
+        return rescue, e.strerror
 
 
-# [docs/09-command-line.md:523]
+# [docs/09-command-line.md:521]
 def read_text(path):
     """The text of the checkpoint at path: a regular file of at most MAX_BYTES, in UTF-8."""
     try:
@@ -74,7 +72,7 @@ def read_text(path):
         raise ValueError(f"{path}: not a checkpoint (not UTF-8 text)") from None
 
 
-# [docs/09-command-line.md:547]
+# [docs/09-command-line.md:545]
 def read_json(path):
     """The JSON value in the file at path; ValueError, naming the path, if there is none."""
     def no_constants(name):
@@ -90,7 +88,7 @@ def read_json(path):
         raise ValueError(f"{path}: {e}") from None
 
 
-# [docs/09-command-line.md:574, 595]
+# [docs/09-command-line.md:572, 593]
 def check_header(path, obj):
     """The config and tokenizer a checkpoint describes; ValueError if its header is wrong."""
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
@@ -114,7 +112,7 @@ def check_header(path, obj):
     return config, Tokenizer(obj["uchars"])
 
 
-# [docs/09-command-line.md:617]
+# [docs/09-command-line.md:615]
 def load(path):
     """Read the checkpoint at path: (config, tokenizer, state_dict, checkpoint dict)."""
     obj = read_json(path)
@@ -129,7 +127,7 @@ def load(path):
     return config, tokenizer, state_dict, obj
 
 
-# [docs/09-command-line.md:637]
+# [docs/09-command-line.md:635]
 def fill(path, name, mat, rows):
     """Overwrite the numbers of the matrix mat with the saved rows, checking each."""
     shape = f"{len(mat)} x {len(mat[0])}"
