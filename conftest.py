@@ -1,25 +1,106 @@
-"""Test-session set-up for the book.
+"""Test-session set-up for the book: which code the tests run, and which tests run.
 
 0. Work from the root of the repository (the examples read ``names.txt``).
-1. Before anything is collected, re-tangle the chapters into microgpt/, so the
-   tests never run code older than the prose (CI checks separately, with
+1. Two tiers. ``python -m pytest`` runs the default tier, everything a reader
+   needs to trust the book, in about two minutes on two cores (pytest-xdist
+   spreads it over every core: ``-n auto`` in pyproject.toml). ``--full`` adds
+   the tests marked ``slow``: the whole 1000-step reproductions, the bigger run
+   and the committed assets made again (about a quarter of an hour).
+2. One chapter at a time. ``python -m pytest --chapter N`` runs chapter N's
+   example blocks and ``tests/test_NN_*.py`` against the package as it stands
+   at the end of chapter N: the chapters up to N are tangled into a folder of
+   their own, and ``microgpt`` is imported from there and from nowhere else, so
+   a test that uses a later chapter's code fails, naming that chapter.
+   Without ``--chapter``, the chapters are re-tangled into microgpt/ first, so
+   the tests never run code older than the prose (CI checks separately, with
    ``tools/tangle.py --check``, that the committed package was up to date).
-2. Tell pytest-markdown-docs which fences are tests. A fence is run as a test
+3. Tell pytest-markdown-docs which fences are tests. A fence is run as a test
    only when its info string is exactly ``python``: titled package blocks
    (``python title="microgpt/…"``) are tested through the package, and
    build-time blocks (``python exec="on"``) are run by the site build.
 """
 
+import importlib.machinery
+import os
+import re
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 import tangle  # tools/tangle.py: pyproject.toml puts tools/ on pytest's path
 
 ROOT = Path(__file__).resolve().parent
+SNAPSHOT = "MICROGPT_CHAPTER_SNAPSHOT"  # the snapshot's folder, for the tests' subprocesses
 
-for _module in tangle.write(ROOT):
-    print(f"conftest: re-tangled {_module} from the chapters", file=sys.stderr)
+
+def pytest_addoption(parser):
+    group = parser.getgroup("microgpt", "the book's tiers and chapters")
+    group.addoption("--full", action="store_true",
+                    help="the full tier: also run the slow tests (whole reproductions, the bigger run)")
+    group.addoption("--chapter", type=int, metavar="N",
+                    help="run chapter N's examples and tests on the package as it stands "
+                         "at the end of chapter N")
+
+
+def pytest_configure(config):
+    chapter = config.getoption("chapter")
+    if chapter is None:
+        for module in tangle.write(ROOT):
+            print(f"conftest: re-tangled {module} from the chapters", file=sys.stderr)
+        return
+    last = max(page.number for page in tangle.book.pages(ROOT).values() if page.number is not None)
+    if not 1 <= chapter <= last:
+        raise pytest.UsageError(f"--chapter {chapter}: the book's chapters are 1 to {last}")
+    if "microgpt" in sys.modules:
+        raise pytest.UsageError("--chapter: microgpt was imported before the snapshot was made")
+    folder = Path(tempfile.mkdtemp(prefix=f"microgpt-chapter-{chapter:02d}-"))
+    born = tangle.snapshot(ROOT, chapter, folder)
+    sys.meta_path.insert(0, Snapshot(folder, chapter, born))
+    os.environ[SNAPSHOT] = str(folder)
+
+
+class Snapshot:
+    """An import finder that finds microgpt and its modules in the chapter's snapshot
+    only, so an installed (or editable) microgpt/ can never stand in for a module the
+    chapter has not written yet."""
+
+    def __init__(self, folder, chapter, born):
+        self.folder, self.chapter, self.born = folder, chapter, born
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "microgpt" and not name.startswith("microgpt."):
+            return None
+        where = self.folder if name == "microgpt" else self.folder / "microgpt"
+        spec = importlib.machinery.PathFinder.find_spec(name, [str(where)])
+        if spec is not None:
+            return spec
+        module = name.replace(".", "/") + ".py"
+        later = self.born.get(module)
+        raise ModuleNotFoundError(
+            f"{name} is not in the package at the end of chapter {self.chapter}"
+            + (f": chapter {later} writes it" if later else ""), name=name)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """With --chapter N, collect only docs/NN-*.md and tests/test_NN_*.py."""
+    chapter = config.getoption("chapter")
+    if chapter is None or collection_path.is_dir():
+        return None
+    if re.fullmatch(r"test_.*\.py|.*\.md", collection_path.name):
+        mine = (rf"test_{chapter:02d}_.*\.py" if collection_path.suffix == ".py" else rf"{chapter:02d}-.*\.md")
+        return not re.fullmatch(mine, collection_path.name)
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """The default tier leaves out the slow tests; --full keeps them."""
+    if config.getoption("full"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+        config.hook.pytest_deselected(items=slow)
 
 
 def _only_plain_python_fences_are_tests(md):

@@ -7,7 +7,7 @@
 import argparse
 import math
 
-from microgpt import evaluate, guard
+from microgpt import guard
 from microgpt.model import Config
 
 
@@ -105,7 +105,7 @@ def make_config(args):
         refuse(message)
 
 
-# [docs/09-command-line.md:1090, 1106]
+# [docs/09-command-line.md:1090, 1108]
 def check(args, config, tokenizer, docs, steps):
     """Refuse, before any work, a prompt the model cannot continue or an --eval it cannot do."""
     try:
@@ -118,13 +118,14 @@ def check(args, config, tokenizer, docs, steps):
     if args.eval and args.prompt:
         refuse("--eval compares samples drawn without a prompt, so --prompt cannot be used with it")
     if args.eval:
+        from microgpt import evaluate
         try:
             evaluate.split(docs, steps)
         except ValueError as e:
             refuse(f"--eval: {e}")
 
 
-# [docs/09-command-line.md:1120]
+# [docs/09-command-line.md:1123]
 def check_outputs(args, inputs):
     """Refuse, before any work, an output that cannot be written or would destroy a file.
     inputs: {flag: path} of the files the run reads."""
@@ -139,7 +140,7 @@ def check_outputs(args, inputs):
             refuse(f"{flag} {e}")
 
 
-# [docs/09-command-line.md:1139]
+# [docs/09-command-line.md:1142]
 def check_loading(args, config):
     """With --load: refuse options that steer training, and sizes that contradict the checkpoint."""
     if clash := [f"--{key}" for key in TRAINING_ONLY if key in args.given]:

@@ -1,25 +1,169 @@
 """Fixtures shared by the tests in tests/ (the repository's conftest.py sets up the session).
 
-``built_site`` builds the website once per test session, with ``--strict``, into a
-temporary directory, so every test that reads the built site pays for one build.
+- ``microgpt``: run ``python -m microgpt ARGS`` as a reader does, in a subprocess
+  (for what only a real process shows: exit codes, signals, a terminal, a closed pipe).
+- ``main``: the same command in this process, through ``microgpt.__main__.main``; as
+  fast as a function call, so the many refusal tests use it.
+- ``tiny_model``: a small model's weights, drawn from a seeded generator.
+- ``seeded``: the opening of the reference path (chapter 9's ``run``) for a data file,
+  seed and model: the documents, the tokenizer and the initial weights.
+- ``built_site``: the website, built once per test session with ``--strict``.
+
+microgpt is imported inside the fixtures, never at the top of this file, so that
+``--chapter N`` can choose which microgpt/ is imported before anything is.
 """
 
+import contextlib
+import io
 import os
+import random
+import shlex
+import signal
 import subprocess
 import sys
+import sysconfig
+import time
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "build" / "test-site"     # the test session's build of the website
+SNAPSHOT = "MICROGPT_CHAPTER_SNAPSHOT"
+
+
+def command(*args):
+    """(argv, env) that start ``python -m microgpt ARGS`` at the width of a standard
+    terminal. Under --chapter N the subprocess imports microgpt from the chapter's
+    snapshot: -P leaves the working directory off sys.path and -S skips site-packages'
+    .pth files (the editable install of microgpt/ is one), while PYTHONPATH lists the
+    snapshot, then site-packages itself (for NumPy)."""
+    env = {**os.environ, "COLUMNS": "80"}
+    flags = []
+    if os.environ.get(SNAPSHOT):
+        flags = ["-P", "-S"]
+        env["PYTHONPATH"] = os.pathsep.join([os.environ[SNAPSHOT], sysconfig.get_path("purelib")])
+    return [sys.executable, *flags, "-m", "microgpt", *map(str, args)], env
+
+
+def run_microgpt(*args, cwd=ROOT, env=None, timeout=600, input=None):
+    argv, full_env = command(*args)
+    return subprocess.run(argv, capture_output=True, text=True, cwd=cwd, timeout=timeout,
+                          env={**full_env, **(env or {})}, input=input)
+
+
+@pytest.fixture
+def microgpt():
+    """A function: microgpt(*args, cwd=, env=, timeout=, input=) runs the program in a
+    subprocess and returns its subprocess.CompletedProcess. ``microgpt.command(*args)``
+    gives the (argv, env) to start it yourself."""
+    run_microgpt.command = command
+    return run_microgpt
+
+
+@pytest.fixture
+def main():
+    """A function: main(*args) runs ``python -m microgpt ARGS`` in this process and returns
+    a subprocess.CompletedProcess (the exit status, what it printed on each stream). The
+    signal handlers the program installs are put back afterwards."""
+    from microgpt import guard
+    from microgpt.__main__ import main as program
+
+    def run(*args):
+        argv = [str(a) for a in args]
+        out, err = io.StringIO(), io.StringIO()
+        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    status = program(argv)
+                except SystemExit as e:          # --help and --version end through argparse
+                    status = e.code if isinstance(e.code, int) else 1
+        finally:
+            for s, handler in handlers.items():
+                signal.signal(s, handler)
+            guard.dropped.clear()
+        return subprocess.CompletedProcess(["python", "-m", "microgpt", *argv], status,
+                                           out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def tiny_model():
+    """A function: tiny_model(config=None, vocab_size=27, seed=0) -> a state_dict of
+    random initial weights (chapter 4's init_state_dict) for a small model."""
+    from microgpt.model import Config, init_state_dict
+
+    def make(config=None, vocab_size=27, seed=0):
+        config = config or Config(n_embd=8, n_head=2, n_layer=1, block_size=8)
+        return init_state_dict(config, vocab_size, random.Random(seed))
+
+    return make
+
+
+@pytest.fixture
+def seeded():
+    """A function: seeded(data="names.txt", seed=42, config=None) -> (docs, tokenizer,
+    state_dict), taken from the reference path itself (chapter 9's run), so the tests
+    open a run exactly as the program does."""
+    from microgpt.model import Config
+    from microgpt.run import run
+
+    def opening(data="names.txt", seed=42, config=None):
+        found = {}
+        for what, value in run(str(data), seed, steps=0, samples=0, config=config or Config()):
+            found[what] = value
+            if what == "num params":
+                return found["num docs"], found["vocab size"], value
+        raise AssertionError("run() never yielded its parameters")
+
+    return opening
+
+
+def pytest_collection_modifyitems(config, items):
+    """If any test collected needs the built site, start building it now, in the
+    background, so it is ready by the time those tests run (every worker of
+    pytest-xdist collects every test; the first one to get here starts the build)."""
+    if any("built_site" in item.fixturenames for item in items):
+        start_site_build()
+
+
+def run_id():
+    """Shared by the workers of one pytest-xdist run; this process's own otherwise."""
+    return os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid-{os.getpid()}"
+
+
+def start_site_build():
+    SITE.mkdir(parents=True, exist_ok=True)
+    with FileLock(SITE / "lock"):
+        stamp = SITE / "run"
+        if stamp.exists() and stamp.read_text() == run_id():
+            return                                   # another worker of this run started it
+        (SITE / "status").unlink(missing_ok=True)
+        stamp.write_text(run_id())
+        build = shlex.join([sys.executable, "-m", "mkdocs", "build", "--strict", "--clean",
+                            "--site-dir", str(SITE / "site")])
+        log, status = shlex.quote(str(SITE / "log")), shlex.quote(str(SITE / "status"))
+        env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")  # no banners
+        env.pop(SNAPSHOT, None)
+        # The shell writes the build's exit status when it ends; whoever waits reads it.
+        subprocess.Popen(["sh", "-c", f"{build} > {log} 2>&1; echo $? > {status}.new && mv {status}.new {status}"],
+                         cwd=ROOT, env=env, start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory):
-    """The directory of a fresh ``mkdocs build --strict`` of the book."""
-    out = tmp_path_factory.mktemp("built-site")
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")  # no banners
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-                            cwd=ROOT, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, "mkdocs build --strict failed:\n" + result.stderr[-3000:]
-    return out
+def built_site():
+    """The directory of this session's ``mkdocs build --strict`` of the book."""
+    if not (SITE / "run").exists() or (SITE / "run").read_text() != run_id():
+        start_site_build()
+    status = SITE / "status"
+    deadline = time.monotonic() + 600
+    while not status.exists():
+        assert time.monotonic() < deadline, "the site build did not end in 10 minutes"
+        time.sleep(0.2)
+    log = (SITE / "log").read_text(encoding="utf-8", errors="replace")
+    assert status.read_text().strip() == "0", "mkdocs build --strict failed:\n" + log[-3000:]
+    return SITE / "site"

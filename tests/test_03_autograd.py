@@ -357,19 +357,3 @@ def test_topological_order_on_random_larger_graphs():
         root = sum(rng.sample(nodes, 10))
         assert [id(v) for v in root.topological_order()] == \
             [id(v) for v in recursive_order(root)]
-
-
-# --- a claim of the chapter -------------------------------------------------------
-
-def test_one_training_step_builds_tens_of_thousands_of_values():
-    # The note on __slots__ says the loss of one step depends on "a great many"
-    # Values, and the number it prints (on "emma") is in the tens of thousands.
-    from microgpt.model import Config, init_state_dict
-    from microgpt.tokenizer import Tokenizer
-    from microgpt.train import doc_loss
-
-    tok = Tokenizer.from_docs([string.ascii_lowercase])
-    config = Config()
-    state_dict = init_state_dict(config, tok.vocab_size, random.Random(42))
-    loss = doc_loss(state_dict, config, [tok.BOS] + tok.encode("emma") + [tok.BOS])
-    assert 10_000 <= len(loss.topological_order()) < 100_000

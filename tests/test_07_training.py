@@ -216,3 +216,53 @@ def test_train_changes_every_parameter_that_got_a_gradient_and_no_other():
         assert all((id(p) in moved) == (pos < 3) for p in row)
     assert not any(id(p) in moved for p in state_dict["wte"][2])
     assert all(id(p) in moved for p in state_dict["wte"][0])
+
+
+def test_one_training_step_builds_tens_of_thousands_of_values():
+    # Chapter 3's note on __slots__ says the model builds "a great many" Values, and
+    # its build-time block prints how many the loss of one step on "emma" depends on
+    # (with this chapter's doc_loss): tens of thousands, a number worth a lighter Value.
+    import string
+
+    tok = Tokenizer.from_docs([string.ascii_lowercase])
+    state_dict = init_state_dict(Config(), tok.vocab_size, random.Random(42))
+    loss = doc_loss(state_dict, Config(), [tok.BOS] + tok.encode("emma") + [tok.BOS])
+    assert 10_000 <= len(loss.topological_order()) < 100_000
+
+
+# -- the gradient of a document's loss, through the whole model -------------------------------------------------
+
+def test_gradient_of_a_document_s_loss_matches_finite_differences():
+    tok = Tokenizer("abcdefghijklmnopqrstuvwxyz")
+    config = Config(n_embd=4, n_head=2, n_layer=1, block_size=4)
+    state_dict = init_state_dict(config, tok.vocab_size, random.Random(6))
+    tokens = [tok.BOS] + tok.encode("emma") + [tok.BOS]
+    loss = doc_loss(state_dict, config, tokens)
+    loss.backward()
+
+    pick = random.Random(7)
+    used_rows = set(tokens[:config.block_size])      # only these wte rows are read
+    h = 1e-5
+    for name, mat in state_dict.items():
+        entries = [(i, j) for i in range(len(mat)) for j in range(len(mat[0]))
+                   if name != "wte" or i in used_rows]
+        checked = []
+        for i, j in pick.sample(entries, min(20, len(entries))):
+            p = mat[i][j]
+            saved = p.data
+            p.data = saved + h
+            up = doc_loss(state_dict, config, tokens).data
+            p.data = saved - h
+            down = doc_loss(state_dict, config, tokens).data
+            p.data = saved
+            checked.append((p.grad, (up - down) / (2 * h)))
+        # at initialisation the query and key gradients are small (about 1e-5),
+        # so measure the error against the largest gradient of the same matrix
+        scale = max(abs(g) for g, _ in checked)
+        assert scale > 1e-6, name                     # not a check of zeros only
+        for g, numeric in checked:
+            assert abs(g - numeric) <= 1e-4 * scale, (name, g, numeric)
+
+    # rows of tokens the document does not use get exactly no gradient
+    unused = [i for i in range(tok.vocab_size) if i not in used_rows]
+    assert all(p.grad == 0 for i in unused for p in state_dict["wte"][i])

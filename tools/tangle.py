@@ -58,13 +58,15 @@ TITLE = re.compile(r'^python\s+title="(' + PACKAGE + r'/[A-Za-z_][A-Za-z0-9_]*\.
 MEMBER = re.compile(r"^    (def |async def |@)")
 
 
-def blocks(root=ROOT):
-    """Yield (module path, chapter, line, code, where) for every titled package block;
-    where is the name after ", in" in its title (None for a top-level block). A block
+def blocks(root=ROOT, upto=None):
+    """Yield (module path, chapter, line, code, where) for every titled package block
+    (of the chapters numbered up to upto, if given); where is the name after ", in" in
+    its title (None for a top-level block). A block
     the tangler would silently drop is an error instead: a package title that is not
     exactly right, one in single quotes, one that names another folder than microgpt/
     but a module that the book writes, or a package block indented (in an admonition)."""
-    found = [block for page in book.pages(root).values() for block in page.blocks]
+    found = [block for page in book.pages(root).values() for block in page.blocks
+             if upto is None or page.number is not None and page.number <= upto]
     modules = {m.group(1).split("/")[1] for b in found if (m := TITLE.match(b.info))}
     for block in found:
         match, at = TITLE.match(block.info), f"{block.chapter}:{block.line}"
@@ -80,11 +82,11 @@ def blocks(root=ROOT):
             yield match.group(1), block.chapter, block.line, block.code, match.group(2)
 
 
-def pieces(root=ROOT):
+def pieces(root=ROOT, upto=None):
     """{module: [piece]}: a piece is one top-level definition (or method) and the blocks
     that continue it: the chapter lines its marker names, and its blocks, in order."""
     found = {}
-    for module, chapter, line, code, where in blocks(root):
+    for module, chapter, line, code, where in blocks(root, upto):
         first = next((ln for ln in code.splitlines() if ln.strip()), "")
         indented = first[:1].isspace()
         if indented != bool(where):
@@ -111,10 +113,11 @@ def marker(lines):
     return "# [" + "; ".join(f"{c}:{', '.join(ls)}" for c, ls in by_chapter.items()) + "]\n"
 
 
-def tangle(root=ROOT):
-    """The package as the chapters say it should be: {relative path: text}."""
+def tangle(root=ROOT, upto=None):
+    """The package as the chapters say it should be: {relative path: text}; with upto=N,
+    as it stands at the end of chapter N (the chapter-N snapshot)."""
     modules = {}
-    for module, parts in pieces(root).items():
+    for module, parts in pieces(root, upto).items():
         text, claims = HEADER, []
         for part in parts:
             text += ("\n" if text == HEADER else "\n\n") + marker(part["lines"])
@@ -196,13 +199,33 @@ def write(root=ROOT):
     return changed + [f"{module} (removed: no chapter writes it now)" for module in orphans]
 
 
+def snapshot(root, upto, into):
+    """Write the chapter-upto snapshot of the package into the folder into (into/microgpt/);
+    return {module: the number of the chapter that first writes it} for every module of
+    the whole book, so that an import of a later one can say where it comes from."""
+    for module, text in tangle(root, upto).items():
+        write_atomically(Path(into) / module, text)
+    numbers = {f"docs/{file}": page.number for file, page in book.pages(root).items()}
+    born = {}
+    for module, chapter, *_ in blocks(root):
+        born.setdefault(module, numbers[chapter])
+    return born
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Tangle docs/*.md into microgpt/.")
     parser.add_argument("--check", action="store_true",
                         help="only check; exit 1 naming the stale files")
+    parser.add_argument("--chapter", type=int, metavar="N",
+                        help="write the package as it stands at the end of chapter N "
+                             "into build/chapter-NN/microgpt/ instead")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
+        if args.chapter is not None:
+            into = args.root / "build" / f"chapter-{args.chapter:02d}"
+            snapshot(args.root, args.chapter, into)
+            return report(sorted(str((into / m).relative_to(args.root)) for m in tangle(args.root, args.chapter)))
         return check(args.root) if args.check else report(write(args.root))
     except ValueError as e:  # from book.py: a missing page, a page not UTF-8, an unclosed block
         print(f"tangle.py: {e}", file=sys.stderr)
