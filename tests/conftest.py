@@ -53,16 +53,31 @@ def run_microgpt(*args, cwd=ROOT, env=None, timeout=600, input=None):
                           env={**full_env, **(env or {})}, input=input)
 
 
-@pytest.fixture
+def signalled(signum, once, *args):
+    """Start python -m microgpt ARGS; send it signum as soon as it prints a line holding
+    once; return (its exit status, what it printed on standard error)."""
+    argv, env = command(*args)
+    proc = subprocess.Popen(argv, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**env, "PYTHONUNBUFFERED": "1"})
+    for line in proc.stdout:
+        if once in line:
+            break
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
+@pytest.fixture(scope="session")
 def microgpt():
     """A function: microgpt(*args, cwd=, env=, timeout=, input=) runs the program in a
     subprocess and returns its subprocess.CompletedProcess. ``microgpt.command(*args)``
-    gives the (argv, env) to start it yourself."""
-    run_microgpt.command = command
+    gives the (argv, env) to start it yourself, and ``microgpt.signalled(signum, once,
+    *args)`` stops it with a signal once it has printed a line holding once."""
+    run_microgpt.command, run_microgpt.signalled = command, signalled
     return run_microgpt
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def main():
     """A function: main(*args) runs ``python -m microgpt ARGS`` in this process and returns
     a subprocess.CompletedProcess (the exit status, what it printed on each stream). The
@@ -74,6 +89,8 @@ def main():
         argv = [str(a) for a in args]
         out, err = io.StringIO(), io.StringIO()
         handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        columns = os.environ.get("COLUMNS")
+        os.environ["COLUMNS"] = "80"                 # --help at the width of a standard terminal
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 try:
@@ -81,6 +98,10 @@ def main():
                 except SystemExit as e:          # --help and --version end through argparse
                     status = e.code if isinstance(e.code, int) else 1
         finally:
+            if columns is None:
+                del os.environ["COLUMNS"]
+            else:
+                os.environ["COLUMNS"] = columns
             for s, handler in handlers.items():
                 signal.signal(s, handler)
             guard.dropped.clear()
@@ -90,7 +111,7 @@ def main():
     return run
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tiny_model():
     """A function: tiny_model(config=None, vocab_size=27, seed=0) -> a state_dict of
     random initial weights (chapter 4's init_state_dict) for a small model."""
@@ -103,7 +124,7 @@ def tiny_model():
     return make
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def seeded():
     """A function: seeded(data="names.txt", seed=42, config=None) -> (docs, tokenizer,
     state_dict), taken from the reference path itself (chapter 9's run), so the tests

@@ -10,7 +10,7 @@ import pytest
 
 import microgpt.train
 from microgpt.autograd import Value
-from microgpt.model import Config, empty_cache, gpt, init_state_dict, parameters, softmax
+from microgpt.model import Config, empty_cache, gpt, init_state_dict, parameters
 from microgpt.tokenizer import Tokenizer
 from microgpt.train import adam_update, doc_loss, train
 

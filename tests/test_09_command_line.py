@@ -17,10 +17,8 @@ import pytest
 
 from microgpt import checkpoint
 from microgpt.options import DEFAULTS
-from microgpt.data import load_docs
 from microgpt.model import Config, parameters
 from microgpt.run import run, scalar
-from microgpt.tokenizer import Tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--n-embd", "4", "--n-head", "2", "--block-size", "6", "--steps", "3", "--samples", "2"]
@@ -29,10 +27,6 @@ FLAGS = ("--data", "--seed", "--steps", "--n-embd", "--n-head", "--n-layer", "--
          "--eval", "--eval-json", "--engine")
 
 
-def microgpt(*args, cwd=ROOT, timeout=600):
-    env = {**os.environ, "COLUMNS": "80"}          # the width of a standard terminal
-    return subprocess.run([sys.executable, "-m", "microgpt", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env)
 
 
 @pytest.fixture
@@ -43,11 +37,11 @@ def names(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, main):
     """A tiny model trained and saved once: (checkpoint path, run's stdout)."""
     folder = tmp_path_factory.mktemp("trained")
     path = folder / "model.json"
-    r = microgpt(*TINY, "--steps", "5", "--save", path)
+    r = main(*TINY, "--steps", "5", "--save", path)
     assert r.returncode == 0, r.stderr
     return path, r.stdout
 
@@ -68,8 +62,8 @@ def reference_path(data, config, steps, stop_after=None):
 
 # --- the reference output -------------------------------------------------------------
 
-def test_output_has_the_reference_format(names):
-    r = microgpt("--data", names, *TINY)
+def test_output_has_the_reference_format(names, main):
+    r = main("--data", names, *TINY)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     vocab = len(set("annabobcarladavemariamark")) + 1
@@ -82,9 +76,9 @@ def test_output_has_the_reference_format(names):
     assert r.stderr == ""
 
 
-def test_log_holds_every_loss_at_full_precision(names, tmp_path):
+def test_log_holds_every_loss_at_full_precision(names, tmp_path, main):
     log = tmp_path / "losses.jsonl"
-    r = microgpt("--data", names, *TINY, "--log", log)
+    r = main("--data", names, *TINY, "--log", log)
     assert r.returncode == 0, r.stderr
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["step"] for e in entries] == [1, 2, 3]
@@ -94,43 +88,43 @@ def test_log_holds_every_loss_at_full_precision(names, tmp_path):
     assert losses == [e["loss"] for e in entries]
 
 
-def test_lr_reaches_adam(names):
-    default, other = microgpt("--data", names, *TINY), microgpt("--data", names, *TINY, "--lr", "0.05")
+def test_lr_reaches_adam(names, main):
+    default, other = main("--data", names, *TINY), main("--data", names, *TINY, "--lr", "0.05")
     first = lambda r: [l for l in r.stdout.splitlines() if l.startswith("step")]
     assert first(default)[0] == first(other)[0]       # step 1's loss is computed before any update
     assert first(default)[1:] != first(other)[1:]
 
 
-def test_same_seed_same_output_other_seed_other_output(names):
-    a, b, c = (microgpt("--data", names, *TINY, "--seed", s) for s in ("1", "1", "2"))
+def test_same_seed_same_output_other_seed_other_output(names, main):
+    a, b, c = (main("--data", names, *TINY, "--seed", s) for s in ("1", "1", "2"))
     assert a.stdout == b.stdout
     assert a.stdout != c.stdout
 
 
-def test_zero_steps_samples_from_the_untrained_model(names):
-    r = microgpt("--data", names, *TINY, "--steps", "0", "--samples", "3")
+def test_zero_steps_samples_from_the_untrained_model(names, main):
+    r = main("--data", names, *TINY, "--steps", "0", "--samples", "3")
     assert r.returncode == 0, r.stderr
     assert "step" not in r.stdout
     assert r.stdout.count("sample ") == 3
 
 
-def test_quiet_prints_only_the_samples(names):
-    loud, quiet = microgpt("--data", names, *TINY), microgpt("--data", names, *TINY, "--quiet")
+def test_quiet_prints_only_the_samples(names, main):
+    loud, quiet = main("--data", names, *TINY), main("--data", names, *TINY, "--quiet")
     assert quiet.returncode == 0
     assert quiet.stdout.splitlines() == [l.split(": ", 1)[1] for l in loud.stdout.splitlines()
                                           if l.startswith("sample")]
 
 
-def test_prompt_starts_every_sample(names):
-    r = microgpt("--data", names, *TINY, "--samples", "6", "--prompt", "ma", "--quiet")
+def test_prompt_starts_every_sample(names, main):
+    r = main("--data", names, *TINY, "--samples", "6", "--prompt", "ma", "--quiet")
     assert r.returncode == 0, r.stderr
     samples = r.stdout.splitlines()
     assert len(samples) == 6
     assert all(s.startswith("ma") and len(s) <= 6 for s in samples)
 
 
-def test_help_explains_every_flag_in_one_line_with_an_example():
-    r = microgpt("--help")
+def test_help_explains_every_flag_in_one_line_with_an_example(main):
+    r = main("--help")
     assert r.returncode == 0
     options = r.stdout.split("options:")[1].split("examples:")[0].splitlines()
     for flag in FLAGS:
@@ -170,10 +164,10 @@ def test_console_script_is_declared():
 
 # --- checkpoints ----------------------------------------------------------------------
 
-def test_round_trip_keeps_every_weight_bit_for_bit(tmp_path):
+def test_round_trip_keeps_every_weight_bit_for_bit(tmp_path, main):
     """Train in-process, save through the CLI's own code path, load, compare."""
     path = tmp_path / "model.json"
-    r = microgpt(*TINY, "--save", path)
+    r = main(*TINY, "--save", path)
     assert r.returncode == 0, r.stderr
     config = Config(4, 2, 1, 6)
     sd, _ = reference_path(ROOT / "names.txt", config, 3)
@@ -185,24 +179,24 @@ def test_round_trip_keeps_every_weight_bit_for_bit(tmp_path):
     assert len(saved["run"]["data_sha256"]) == 64
 
 
-def test_load_twice_with_the_same_seed_prints_the_same_samples(trained):
+def test_load_twice_with_the_same_seed_prints_the_same_samples(trained, main):
     path, _ = trained
-    a, b = microgpt("--load", path, "--seed", 7), microgpt("--load", path, "--seed", 7)
-    c = microgpt("--load", path, "--seed", 8)
+    a, b = main("--load", path, "--seed", 7), main("--load", path, "--seed", 7)
+    c = main("--load", path, "--seed", 8)
     assert a.returncode == 0, a.stderr
     assert a.stdout == b.stdout
     assert a.stdout != c.stdout
     assert a.stdout.count("sample ") == 20
 
 
-def test_loaded_model_is_the_trained_model(trained, tmp_path):
+def test_loaded_model_is_the_trained_model(trained, tmp_path, main):
     """Sampling from the loaded model continues exactly as sampling right after training."""
     path, _ = trained
     config, tok, sd, _ = checkpoint.load(str(path))
     from microgpt.sample import sample
     rng = random.Random(5)
     expected = [sample(sd, config, tok, rng, 0.5) for _ in range(20)]
-    r = microgpt("--load", path, "--seed", 5, "--quiet")
+    r = main("--load", path, "--seed", 5, "--quiet")
     assert r.stdout.splitlines() == expected
 
 
@@ -221,11 +215,10 @@ def test_save_is_atomic_an_unwritable_checkpoint_keeps_the_old_file(trained, tmp
 
 # --- Ctrl-C -----------------------------------------------------------------------------
 
-def test_sigint_stops_between_steps_saves_and_exits_130(tmp_path):
+def test_sigint_stops_between_steps_saves_and_exits_130(tmp_path, main, microgpt):
     path, log = tmp_path / "model.json", tmp_path / "log.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "microgpt", "--steps", "1000", "--save", str(path),
-                             "--log", str(log)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    argv, env = microgpt.command("--steps", "1000", "--save", path, "--log", log)
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (log.exists() and log.read_text().count("\n") >= 2):
         time.sleep(0.05)
@@ -241,18 +234,18 @@ def test_sigint_stops_between_steps_saves_and_exits_130(tmp_path):
     # The saved weights are those of a model trained exactly `reached` steps.
     sd2, _ = reference_path(ROOT / "names.txt", Config(), 1000, stop_after=reached)
     assert [p.data for p in parameters(sd)] == [p.data for p in parameters(sd2)]
-    r = microgpt("--load", path, "--samples", "3")
+    r = main("--load", path, "--samples", "3")
     assert r.returncode == 0 and r.stdout.count("sample ") == 3
 
 
 # --- progress on a terminal ----------------------------------------------------------------
 
-def test_progress_on_a_terminal_is_one_live_line(names):
+def test_progress_on_a_terminal_is_one_live_line(names, microgpt):
+    argv, env = microgpt.command("--data", names, *TINY[:-4], "--steps", "4", "--samples", "1")
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(ROOT)
-        os.execv(sys.executable, [sys.executable, "-m", "microgpt", "--data", names, *TINY[:-4],
-                                  "--steps", "4", "--samples", "1"])
+        os.execve(argv[0], argv, env)
     chunks = []
     while True:
         try:
@@ -322,9 +315,9 @@ def assert_refused(r, message, started):
     (["--load", "no/such/model.json"], "no/such/model.json: cannot be read"),
     (["--load", "docs"], "docs: cannot be read"),
 ])
-def test_bad_flags(args, message):
+def test_bad_flags(args, message, main):
     started = time.monotonic()              # the default run is 1000 steps: refused before any
-    assert_refused(microgpt(*args), message, started)
+    assert_refused(main(*args), message, started)
 
 
 @pytest.mark.parametrize("name, content, message", [
@@ -332,10 +325,10 @@ def test_bad_flags(args, message):
     ("empty.txt", b"", "holds no documents"),
     ("blank.txt", b"\n \n\t\n", "holds no documents"),
 ])
-def test_bad_data_files(tmp_path, name, content, message):
+def test_bad_data_files(tmp_path, name, content, message, main):
     path = bad(tmp_path, name, content)
     started = time.monotonic()
-    assert_refused(microgpt("--data", path, "--steps", "1000"), message, started)
+    assert_refused(main("--data", path, "--steps", "1000"), message, started)
 
 
 @pytest.mark.parametrize("content, message", [
@@ -348,10 +341,10 @@ def test_bad_data_files(tmp_path, name, content, message):
     (b'{"format": "microgpt-checkpoint", "version": 1.0}', "checkpoint version 1.0; this microgpt reads 1"),
     (b"[" * 100000, "not a checkpoint (nested too deeply)"),
 ])
-def test_load_refuses_files_that_are_not_checkpoints(tmp_path, content, message):
+def test_load_refuses_files_that_are_not_checkpoints(tmp_path, content, message, main):
     path = bad(tmp_path, "model.json", content)
     started = time.monotonic()
-    assert_refused(microgpt("--load", path), message, started)
+    assert_refused(main("--load", path), message, started)
 
 
 def _del(key):
@@ -385,19 +378,19 @@ def _set(path, value):
     (_set(["state_dict", "wpe", 0, 0], True), "wpe holds True, which is not a finite number"),
     (_set(["state_dict", "wpe", 0, 0], None), "wpe holds None"),
 ])
-def test_load_refuses_checkpoints_with_wrong_contents(trained, tmp_path, change, message):
+def test_load_refuses_checkpoints_with_wrong_contents(trained, tmp_path, change, message, main):
     path = checkpoint_variant(trained, tmp_path, change)
     started = time.monotonic()
-    assert_refused(microgpt("--load", path), message, started)
+    assert_refused(main("--load", path), message, started)
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
-def test_load_refuses_non_finite_numbers(trained, tmp_path, literal):
+def test_load_refuses_non_finite_numbers(trained, tmp_path, literal, main):
     text = trained[0].read_text()
     first = re.search(r'"wte": \[\[(-?[0-9.e-]+)', text).group(1)
     path = bad(tmp_path, "model.json", text.replace(first, literal, 1))
     started = time.monotonic()
-    assert_refused(microgpt("--load", path), "not a finite number", started)
+    assert_refused(main("--load", path), "not a finite number", started)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -409,22 +402,19 @@ def test_load_refuses_non_finite_numbers(trained, tmp_path, literal):
     (["--block-size", "8"], "--block-size 8 contradicts the checkpoint (6)"),
     (["--prompt", "abcdef"], "must be shorter than the block size (6)"),
 ])
-def test_load_refuses_flags_that_contradict_the_checkpoint(trained, args, message):
+def test_load_refuses_flags_that_contradict_the_checkpoint(trained, args, message, main):
     started = time.monotonic()
-    assert_refused(microgpt("--load", trained[0], *args), message, started)
+    assert_refused(main("--load", trained[0], *args), message, started)
 
 
-def test_load_accepts_flags_that_agree_with_the_checkpoint(trained):
-    r = microgpt("--load", trained[0], "--n-embd", "4", "--n-head", "2", "--samples", "2")
+def test_load_accepts_flags_that_agree_with_the_checkpoint(trained, main):
+    r = main("--load", trained[0], "--n-embd", "4", "--n-head", "2", "--samples", "2")
     assert r.returncode == 0, r.stderr
 
 
-@pytest.mark.parametrize("args, once", [
-    (["--samples", "100000"], "sample  1:"),                                        # while sampling
-    (["--samples", "1", "--eval"], "sample  1:"),                                   # while evaluating
-])
-def test_sigint_after_loading_exits_130_in_one_line(args, once):
-    status, err = signalled(["--load", "docs/assets/default-model.json", *args], signal.SIGINT, once)
+def test_sigint_while_sampling_a_loaded_model_exits_130_in_one_line(microgpt):
+    status, err = microgpt.signalled(signal.SIGINT, "sample  1:",
+                                     "--load", "docs/assets/default-model.json", "--samples", "100000")
     assert status == 130
     assert err == "\nmicrogpt: stopped\n"
 
@@ -440,41 +430,33 @@ def one_line_refusal(r, message, status=2):
 @pytest.mark.parametrize("make_args, message", [
     (lambda d, o: ["--data", d, "--log", d], "--log {d} is also the file of --data"),
     (lambda d, o: ["--data", d, "--save", d], "--save {d} is also the file of --data"),
-    (lambda d, o: ["--data", d, "--eval-json", d], "--eval-json {d} is also the file of --data"),
     (lambda d, o: ["--data", d, "--save", o, "--log", o], "--log {o} is also the file of --save"),
-    (lambda d, o: ["--data", d, "--save", o, "--eval-json", o], "--save {o} is also the file of --eval-json"),
 ])
 def test_an_output_that_is_an_input_or_another_output_is_refused_and_nothing_changes(
-        tmp_path, make_args, message):
+        tmp_path, make_args, message, main):
     data, other = tmp_path / "d.txt", tmp_path / "o.json"
     data.write_text("anna\nbob\ncarla\n" * 200)
     other.write_text("keep me")
     before = data.read_bytes(), other.read_bytes()
-    r = microgpt(*make_args(str(data), str(other)), *TINY)
+    r = main(*make_args(str(data), str(other)), *TINY)
     one_line_refusal(r, message.format(d=data, o=other))
     assert (data.read_bytes(), other.read_bytes()) == before
 
 
-def test_the_bundled_data_cannot_be_overwritten_by_the_log(tmp_path):
+def test_the_bundled_data_cannot_be_overwritten_by_the_log(tmp_path, main):
     before = (ROOT / "names.txt").read_bytes()
-    one_line_refusal(microgpt("--log", "names.txt", *TINY), "--log names.txt is also the file of --data")
+    one_line_refusal(main("--log", "names.txt", *TINY), "--log names.txt is also the file of --data")
     assert (ROOT / "names.txt").read_bytes() == before
 
 
-def test_load_refuses_to_write_its_evaluation_over_the_checkpoint(trained):
-    before = trained[0].read_bytes()
-    one_line_refusal(microgpt("--load", trained[0], "--eval-json", trained[0]), "is also the file of --load")
-    assert trained[0].read_bytes() == before
-
-
 @pytest.mark.parametrize("flag", ["--save", "--log", "--eval-json", "--load", "--data"])
-def test_an_empty_path_is_refused(flag):
-    one_line_refusal(microgpt(flag, "", *TINY), f"argument {flag}: must be a path, not ''")
+def test_an_empty_path_is_refused(flag, main):
+    one_line_refusal(main(flag, "", *TINY), f"argument {flag}: must be a path, not ''")
 
 
-def test_a_device_is_not_a_place_to_save():
-    one_line_refusal(microgpt("--save", "/dev/null", *TINY), "/dev/null: is not a regular file")
-    one_line_refusal(microgpt("--data", "/dev/zero", *TINY), "/dev/zero: is not a regular file")
+def test_a_device_is_not_a_place_to_save(main):
+    one_line_refusal(main("--save", "/dev/null", *TINY), "/dev/null: is not a regular file")
+    one_line_refusal(main("--data", "/dev/zero", *TINY), "/dev/zero: is not a regular file")
 
 
 def test_a_saved_file_gets_the_users_permissions_and_a_symlink_stays_a_link(tmp_path):
@@ -489,11 +471,9 @@ def test_a_saved_file_gets_the_users_permissions_and_a_symlink_stays_a_link(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "model.json"]   # no temporary file
 
 
-@pytest.mark.parametrize("engine", ["scalar", "numpy"])
-def test_training_that_diverges_stops_at_that_step_and_saves_nothing(tmp_path, engine):
+def test_training_that_diverges_stops_at_that_step_and_saves_nothing(tmp_path, main):
     model, log = tmp_path / "m.json", tmp_path / "log.jsonl"
-    r = microgpt("--lr", "10", "--steps", "40", "--n-embd", "8", "--n-head", "2", "--engine", engine,
-                 "--save", model, "--log", log)
+    r = main("--lr", "10", "--steps", "40", "--n-embd", "8", "--n-head", "2", "--save", model, "--log", log)
     one_line_refusal(r, "training diverged at step ", status=1)
     assert "try a lower --lr" in r.stderr and not model.exists()
     step = int(re.search(r"diverged at step (\d+)", r.stderr).group(1))
@@ -501,39 +481,20 @@ def test_training_that_diverges_stops_at_that_step_and_saves_nothing(tmp_path, e
     assert [e["step"] for e in entries] == list(range(1, step)) and all(math.isfinite(e["loss"]) for e in entries)
 
 
-def test_a_temperature_whose_inverse_overflows_is_refused():
-    one_line_refusal(microgpt("--temperature", "1e-310"), "--temperature: must be a number above 0")
+def test_a_temperature_whose_inverse_overflows_is_refused(main):
+    one_line_refusal(main("--temperature", "1e-310"), "--temperature: must be a number above 0")
 
 
-def test_an_empty_held_out_set_is_refused_before_training(tmp_path):
-    data = tmp_path / "same.txt"
-    data.write_text("anna\n" * 600)                  # every held-out name is the trained one
-    one_line_refusal(microgpt("--data", data, "--steps", "1", "--eval"), "none is left to hold out")
-
-
-def test_a_byte_order_mark_never_becomes_a_character(tmp_path):
+def test_a_byte_order_mark_never_becomes_a_character(tmp_path, main):
     data = tmp_path / "bom.txt"
     data.write_bytes("anna\nbob\n".encode("utf-8-sig"))
-    r = microgpt("--data", data, *TINY)
+    r = main("--data", data, *TINY)
     assert r.returncode == 0 and r.stdout.splitlines()[1] == f"vocab size: {len(set('annabob')) + 1}"
 
 
-def signalled(args, signum, once):
-    """Run python -m microgpt; send signum as soon as it prints a line holding once."""
-    proc = subprocess.Popen([sys.executable, "-m", "microgpt", *map(str, args)], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    for line in proc.stdout:
-        if once in line:
-            break
-    proc.send_signal(signum)
-    out, err = proc.communicate(timeout=60)
-    return proc.returncode, err
-
-
-def test_sigterm_during_training_saves_and_keeps_the_log_whole(tmp_path):
+def test_sigterm_during_training_saves_and_keeps_the_log_whole(tmp_path, microgpt):
     model, log = tmp_path / "m.json", tmp_path / "log.jsonl"
-    status, err = signalled(["--save", model, "--log", log], signal.SIGTERM, "step    2 /")
+    status, err = microgpt.signalled(signal.SIGTERM, "step    2 /", "--save", model, "--log", log)
     assert status == 143 and "Traceback" not in err
     reached = int(re.search(r"stopped at step (\d+) of 1000; the model is saved in", err).group(1))
     assert checkpoint.load(str(model))[3]["step"] == reached
@@ -541,17 +502,17 @@ def test_sigterm_during_training_saves_and_keeps_the_log_whole(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".microgpt-tmp")]
 
 
-def test_sighup_while_sampling_exits_129_in_one_line():
-    status, err = signalled(["--load", "docs/assets/default-model.json", "--samples", "100000"],
-                            signal.SIGHUP, "sample  1:")
+def test_sighup_while_sampling_exits_129_in_one_line(microgpt):
+    status, err = microgpt.signalled(signal.SIGHUP, "sample  1:",
+                                     "--load", "docs/assets/default-model.json", "--samples", "100000")
     assert (status, err) == (129, "\nmicrogpt: stopped\n")
 
 
-def test_a_closed_pipe_ends_quietly_after_saving(tmp_path):
+def test_a_closed_pipe_ends_quietly_after_saving(tmp_path, microgpt):
     model = tmp_path / "m.json"
-    proc = subprocess.Popen([sys.executable, "-m", "microgpt", *TINY, "--steps", "30", "--save", str(model)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    argv, env = microgpt.command(*TINY, "--steps", "30", "--save", model)
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**env, "PYTHONUNBUFFERED": "1"})
     proc.stdout.readline()                          # like | head -1
     proc.stdout.close()
     err = proc.stderr.read().decode()
@@ -559,18 +520,19 @@ def test_a_closed_pipe_ends_quietly_after_saving(tmp_path):
     assert checkpoint.load(str(model))[3]["step"] == 30
 
 
-def test_a_closed_output_is_no_error():
-    r = subprocess.run([sys.executable, "-m", "microgpt", *TINY], cwd=ROOT, capture_output=False,
+def test_a_closed_output_is_no_error(microgpt):
+    argv, env = microgpt.command(*TINY)
+    r = subprocess.run(argv, cwd=ROOT, env=env, capture_output=False,
                        stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
     assert r.returncode == 0 and r.stderr == ""
 
 
-def test_a_save_that_fails_after_training_keeps_the_model_elsewhere(tmp_path):
+def test_a_save_that_fails_after_training_keeps_the_model_elsewhere(tmp_path, microgpt):
     folder = tmp_path / "gone"
     folder.mkdir()
     log = tmp_path / "log.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "microgpt", "--steps", "20", "--samples", "1",
-                             "--save", str(folder / "m.json"), "--log", str(log)], cwd=ROOT, text=True,
+    argv, env = microgpt.command("--steps", "20", "--samples", "1", "--save", folder / "m.json", "--log", log)
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     while not (log.exists() and log.read_text()):
         time.sleep(0.02)
@@ -591,7 +553,7 @@ def test_a_save_that_fails_after_training_keeps_the_model_elsewhere(tmp_path):
     ("names.txt/x.json", "names.txt/x.json: cannot be read (Not a directory)"),
     ("x" * 300 + ".json", "cannot be read (File name too long)"),
 ])
-def test_load_refuses_what_is_no_file_at_once(tmp_path, path, message):
+def test_load_refuses_what_is_no_file_at_once(tmp_path, path, message, main):
     if path == "FIFO":
         path = tmp_path / "fifo"
         os.mkfifo(path)
@@ -599,29 +561,29 @@ def test_load_refuses_what_is_no_file_at_once(tmp_path, path, message):
         path = tmp_path / "loop"
         path.symlink_to(path)
     started = time.monotonic()
-    assert_refused(microgpt("--load", path), message, started)
+    assert_refused(main("--load", path), message, started)
 
 
-def test_a_write_protected_file_is_not_replaced(tmp_path):
+def test_a_write_protected_file_is_not_replaced(tmp_path, main):
     target = tmp_path / "keep.json"
     target.write_text("keep me")
     target.chmod(0o444)
-    one_line_refusal(microgpt(*TINY, "--save", target), "is write-protected")
+    one_line_refusal(main(*TINY, "--save", target), "is write-protected")
     assert target.read_text() == "keep me"
 
 
-def test_a_name_too_long_to_save_is_refused_before_training(tmp_path):
+def test_a_name_too_long_to_save_is_refused_before_training(tmp_path, main):
     started = time.monotonic()
-    one_line_refusal(microgpt("--save", tmp_path / ("x" * 300 + ".json")), "cannot write in")
+    one_line_refusal(main("--save", tmp_path / ("x" * 300 + ".json")), "cannot write in")
     assert time.monotonic() - started < 5                 # the default 1000 steps never began
 
 
-def test_the_checkpoint_records_the_data_as_it_was_read(tmp_path):
+def test_the_checkpoint_records_the_data_as_it_was_read(tmp_path, microgpt):
     data, model, log = tmp_path / "d.txt", tmp_path / "m.json", tmp_path / "log.jsonl"
     data.write_text("anna\nbob\ncarla\n" * 100)
     original = checkpoint.fingerprint(str(data))
-    proc = subprocess.Popen([sys.executable, "-m", "microgpt", "--data", str(data), "--steps", "20",
-                             "--samples", "0", "--save", str(model), "--log", str(log)], cwd=ROOT)
+    argv, env = microgpt.command("--data", data, "--steps", "20", "--samples", "0", "--save", model, "--log", log)
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env)
     while not (log.exists() and log.read_text()):
         time.sleep(0.02)
     data.write_text("edited during training\n")
@@ -676,9 +638,10 @@ def test_a_second_signal_stops_at_once_and_says_nothing_was_saved(tmp_path, caps
     assert not model.exists()
 
 
-def test_an_output_on_a_full_device_is_one_line():
+def test_an_output_on_a_full_device_is_one_line(microgpt):
+    argv, env = microgpt.command(*TINY)
     with open("/dev/full", "w") as full:
-        r = subprocess.run([sys.executable, "-m", "microgpt", *TINY], cwd=ROOT, stdout=full,
+        r = subprocess.run(argv, cwd=ROOT, env=env, stdout=full,
                            stderr=subprocess.PIPE, text=True)
     one_line_refusal(r, "No space left on device", status=1)
 
@@ -728,10 +691,11 @@ def test_a_signal_in_the_middle_of_a_save_leaves_no_temporary_file(tmp_path, mon
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_signal_early_in_a_run_while_it_reads_a_big_data_file_is_one_line(tmp_path):
+def test_a_signal_early_in_a_run_while_it_reads_a_big_data_file_is_one_line(tmp_path, microgpt):
     data = tmp_path / "big.txt"
     data.write_text("anna\nbob\n" * 3_000_000)                # 27 MB: reading and shuffling take a while
-    proc = subprocess.Popen([sys.executable, "-m", "microgpt", "--data", str(data)], cwd=ROOT,
+    argv, env = microgpt.command("--data", data)
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while not catches(proc.pid, signal.SIGTERM) and time.monotonic() < deadline:

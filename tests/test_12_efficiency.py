@@ -1,7 +1,7 @@
 """Chapter 12: the array engine computes what the scalar engine computes."""
 
 import json
-import os
+import math
 import random
 import re
 import subprocess
@@ -35,9 +35,6 @@ def names():
     return docs, Tokenizer.from_docs(docs)
 
 
-def microgpt(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "microgpt", *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT, timeout=600, env=env)
 
 
 def grads_of(state_dict):
@@ -126,17 +123,24 @@ def test_adam_moves_every_weight_as_the_scalar_adam(names):
         assert np.allclose(moved, [p.data for p in params], rtol=1e-15, atol=0)
 
 
-@pytest.mark.parametrize("prompt", ["", "ma", "x"])
-def test_samples_are_the_scalar_engines(prompt, names):
+@pytest.fixture(scope="module")
+def trained(names):
+    """A small two-layer model after 20 steps: its samples are no longer uniform noise."""
     docs, tokenizer = names
-    config = CONFIGS[0]
+    config = CONFIGS[1]
     state_dict = init_state_dict(config, tokenizer.vocab_size, random.Random(9))
-    list(train(state_dict, config, tokenizer, docs, 5))
+    list(train(state_dict, config, tokenizer, docs, 20))
+    return config, tokenizer, state_dict
+
+
+@pytest.mark.parametrize("prompt", ["", "ma", "x"])
+def test_samples_are_the_scalar_engines(prompt, trained):
+    config, tokenizer, state_dict = trained
     weights = fast.to_arrays(state_dict)
     for temperature in (0.5, 1.0, 2.0):
         a, b = random.Random(4), random.Random(4)
-        scalar = [sample(state_dict, config, tokenizer, a, temperature, prompt) for _ in range(10)]
-        arrays = [fast.sample(weights, config, tokenizer, b, temperature, prompt) for _ in range(10)]
+        scalar = [sample(state_dict, config, tokenizer, a, temperature, prompt) for _ in range(8)]
+        arrays = [fast.sample(weights, config, tokenizer, b, temperature, prompt) for _ in range(8)]
         assert scalar == arrays
         assert a.random() == b.random()                 # the same number of draws from the generator
 
@@ -223,30 +227,30 @@ def test_multiply_adds_count_what_the_scalar_forward_pass_multiplies(config, n, 
 TINY = ["--n-embd", "8", "--n-head", "2", "--block-size", "8", "--steps", "30", "--samples", "5"]
 
 
-def test_engine_numpy_prints_what_the_scalar_engine_prints():
-    scalar, arrays = microgpt(*TINY), microgpt(*TINY, "--engine", "numpy")
+def test_engine_numpy_prints_what_the_scalar_engine_prints(main):
+    scalar, arrays = main(*TINY), main(*TINY, "--engine", "numpy")
     assert scalar.returncode == arrays.returncode == 0, arrays.stderr
     assert arrays.stdout == scalar.stdout
     assert "step   30 /   30" in arrays.stdout
 
 
-def test_checkpoints_move_between_engines(tmp_path):
+def test_checkpoints_move_between_engines(tmp_path, main):
     saved = {}
     for engine in ("scalar", "numpy"):
         saved[engine] = tmp_path / f"{engine}.json"
-        assert microgpt(*TINY, "--engine", engine, "--save", saved[engine]).returncode == 0
+        assert main(*TINY, "--engine", engine, "--save", saved[engine]).returncode == 0
     a, b = (json.loads(saved[e].read_text())["state_dict"] for e in ("scalar", "numpy"))
     assert np.allclose(np.concatenate([np.ravel(m) for m in a.values()]),
                        np.concatenate([np.ravel(m) for m in b.values()]), rtol=1e-12, atol=1e-15)
-    outputs = {(s, e): microgpt("--load", saved[s], "--engine", e, "--samples", "8", "--quiet").stdout
+    outputs = {(s, e): main("--load", saved[s], "--engine", e, "--samples", "8", "--quiet").stdout
                for s in saved for e in ("scalar", "numpy")}
     assert outputs[("scalar", "scalar")] == outputs[("scalar", "numpy")]
     assert outputs[("numpy", "scalar")] == outputs[("numpy", "numpy")]
     assert len(outputs[("numpy", "numpy")].split()) == 8
 
 
-def test_engine_numpy_evaluates(tmp_path):
-    r = microgpt(*TINY, "--engine", "numpy", "--eval-json", tmp_path / "eval.json")
+def test_engine_numpy_evaluates(tmp_path, main):
+    r = main(*TINY, "--engine", "numpy", "--eval-json", tmp_path / "eval.json")
     assert r.returncode == 0, r.stderr
     result = json.loads((tmp_path / "eval.json").read_text())
     assert set(result["models"]) == {"uniform", "bigram", "microgpt"}
@@ -272,11 +276,6 @@ def test_engine_numpy_without_numpy_is_one_clear_line():
     assert "microgpt-book[fast]" in r.stderr
 
 
-def test_an_unknown_engine_is_refused():
-    r = microgpt("--engine", "gpu")
-    assert r.returncode == 2 and "there is no engine 'gpu'" in r.stderr
-
-
 # --- the numbers the chapter shows --------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -295,13 +294,19 @@ def test_bench_file_describes_this_model(bench, names):
     assert bench["flops"]["step_flops"] == pytest.approx(6 * mean + 12 * bench["params"], rel=1e-12)
 
 
-def test_bench_measured_the_promised_speed_up(bench):
-    """Measured by tools/bench.py (not timed here): both engines, the default 1000-step run."""
+def test_the_words_for_the_speed_up_agree_with_the_measurement(bench):
+    """tools/bench.py measured both engines on the default 1000-step run (a benchmark,
+    never a timed test); chapter 12 prints its ratio at build time. The words the book
+    uses elsewhere, "hundreds of times faster", must still describe that ratio: a
+    re-run of the benchmark after the engines change fails here until the prose does."""
     runs = bench["runs"]
     assert runs["scalar"]["steps"] == runs["numpy"]["steps"] == 1000
-    assert runs["scalar"]["wall"] / runs["numpy"]["wall"] >= 100      # the issue's bar
-    assert runs["scalar"]["wall"] / runs["numpy"]["wall"] >= 200      # "hundreds of times" (ch. 11, 12, README)
-    assert all(r["peak_mib"] > 0 for r in runs.values())
+    ratio = runs["scalar"]["wall"] / runs["numpy"]["wall"]
+    said = [f"{path.name}:{n}" for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if "hundreds of times faster" in line]
+    assert said, "no page says how much faster the array engine is"
+    assert 200 <= ratio < 1000, f"measured {ratio:.0f} times faster, but {said} say hundreds"
 
 
 # --- the bigger run ---------------------------------------------------------------------
@@ -335,16 +340,27 @@ def test_bigger_model_copies_more_than_the_default_model(big):
 
 
 @pytest.mark.slow
-def test_bigger_run_makes_the_committed_result_again(big, tmp_path):
+def test_bigger_run_makes_the_committed_result_again(big, tmp_path, main):
     """Runs the chapter's command (a few minutes). On the machine that made the file it is the
     same to the last bit; its many steps could amplify another processor's rounding, so the
     losses are compared to 1e-6 (the names must still be the same)."""
     words = bigrun.command()
     words[words.index("--eval-json") + 1] = str(tmp_path / "big-eval.json")
-    r = microgpt(*words, "--quiet")
+    r = main(*words, "--quiet")
     assert r.returncode == 0, r.stderr
     again = json.loads((tmp_path / "big-eval.json").read_text())
     assert again["held_out"] == big["held_out"] and again["positions"] == big["positions"]
     for name, m in big["models"].items():
         assert again["models"][name]["loss"] == pytest.approx(m["loss"], rel=1e-6)
     assert again["models"]["microgpt"]["names"] == big["models"]["microgpt"]["names"]
+
+
+def test_training_that_diverges_stops_at_that_step_with_the_numpy_engine_too(tmp_path, main):
+    model, log = tmp_path / "m.json", tmp_path / "log.jsonl"
+    r = main("--lr", "10", "--steps", "40", "--n-embd", "8", "--n-head", "2", "--engine", "numpy",
+             "--save", model, "--log", log)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "training diverged at step " in r.stderr
+    assert not model.exists()
+    step = int(re.search(r"diverged at step (\d+)", r.stderr).group(1))
+    entries = [json.loads(line) for line in log.read_text().splitlines()]   # JSON only: no Infinity, no NaN
+    assert [e["step"] for e in entries] == list(range(1, step)) and all(math.isfinite(e["loss"]) for e in entries)

@@ -10,7 +10,6 @@ and so does an EMPHASIS word that no chapter uses any more.
 """
 
 import re
-import sys
 from pathlib import Path
 
 import pytest

@@ -2,7 +2,6 @@
 each ``#fragment`` names an element (an ``id``, or an ``<a name>``) of the page it
 points into. External links are recognised and left alone: nothing is fetched."""
 
-import sys
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit

@@ -7,17 +7,20 @@ CPython 3.11. Every run here is the reference path of chapter 9, ``microgpt.run.
 function ``python -m microgpt`` drives: one random.Random(seed), used first to
 shuffle the documents, then to initialise the weights, then to draw the samples.
 
-The full default run takes minutes and is marked slow (CI still runs it).
-Another platform's libm may differ in the last bits of a float, which is why
-the fast check of the default run allows 1e-9; the small run and the full
-runs are compared exactly.
+The default tier checks the first steps of both runs. The full tier
+(``--full``) makes each whole run once and checks everything it can prove: the
+default run, through the program itself, gives every one of the reference's
+1000 losses and its 20 samples, and the committed checkpoint, loss log and
+evaluation of docs/assets/ byte for byte; the small run, every loss and sample;
+Karpathy's own names.txt, his published samples. Another platform's libm may
+differ in the last bits of a float, which is why the first steps allow 1e-9; the
+whole runs are compared exactly.
 """
 
+import inspect
 import json
-import random
 import re
-import subprocess
-import sys
+import shlex
 from pathlib import Path
 
 import pytest
@@ -28,9 +31,13 @@ from microgpt.sample import sample
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+ASSETS = ROOT / "docs" / "assets"
 NAMES = ROOT / "names.txt"
 # Karpathy's own names.txt, for tests only (never part of the project).
 MAKEMORE = ROOT.parent / "shared" / "reference" / "makemore-names.txt"
+# The command chapter 10 shows, which made docs/assets/default-eval.json.
+EVAL_COMMAND = ("python -m microgpt --load docs/assets/default-model.json --samples 200 "
+                "--eval-json docs/assets/default-eval.json")
 
 # Karpathy's published output of microgpt.py with the defaults on his names.txt.
 MAKEMORE_SAMPLES = ["kamon", "ann", "karai", "jaire", "vialan", "karia", "yeran", "anna",
@@ -69,8 +76,6 @@ def reproduce(path, cfg, stop_after=None):
 def test_reference_settings_are_the_books_defaults():
     # The hyperparameters the reference used are the ones the package assumes
     # (Adam's betas and eps have no flag: they must be adam_update's defaults).
-    import inspect
-
     from microgpt.train import adam_update
 
     cfg = reference("run-default")["config"]
@@ -86,47 +91,17 @@ def test_reference_settings_are_the_books_defaults():
         cfg["seed"], cfg["steps"], cfg["num_samples"])
 
 
-def test_default_run_first_50_losses():
-    ref = reference("run-default")
-    got = reproduce(NAMES, ref["config"], stop_after=50)
+@pytest.mark.parametrize("name, steps", [("run-default", 15), ("run-small", 10)])
+def test_the_first_steps_of_the_reference_runs(name, steps):
+    ref = reference(name)
+    got = reproduce(NAMES, ref["config"], stop_after=steps)
     assert (got["num_docs"], got["vocab_size"], got["num_params"]) == (
         ref["num_docs"], ref["vocab_size"], ref["num_params"])
-    assert got["losses"] == pytest.approx(ref["losses"][:50], rel=0, abs=1e-9)
+    assert got["losses"] == pytest.approx(ref["losses"][:steps], rel=0, abs=1e-9)
 
 
-def test_small_run_exactly():
-    ref = reference("run-small")
-    got = reproduce(NAMES, ref["config"])
-    assert (got["num_docs"], got["vocab_size"], got["num_params"]) == (
-        ref["num_docs"], ref["vocab_size"], ref["num_params"])
-    assert got["losses"] == ref["losses"]
-    assert got["samples"] == ref["samples"]
-
-
-def test_small_run_from_the_command_line(tmp_path):
-    ref = reference("run-small")
-    cfg = ref["config"]
-    log = tmp_path / "losses.jsonl"
-    args = ["--seed", cfg["seed"], "--n-layer", cfg["n_layer"], "--n-embd", cfg["n_embd"],
-            "--n-head", cfg["n_head"], "--block-size", cfg["block_size"],
-            "--steps", cfg["steps"], "--temperature", cfg["temperature"], "--log", log]
-    proc = subprocess.run([sys.executable, "-m", "microgpt", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert [r["step"] for r in records] == list(range(1, cfg["steps"] + 1))
-    assert [r["loss"] for r in records] == ref["losses"]
-    samples = re.findall(r"^sample\s+\d+: (.*)$", proc.stdout, flags=re.MULTILINE)
-    assert samples == ref["samples"]
-
-
-@pytest.mark.slow
-def test_default_run_whole():
-    ref = reference("run-default")
-    got = reproduce(NAMES, ref["config"])
-    assert len(got["losses"]) == 1000
-    assert got["losses"] == ref["losses"]
-    assert got["samples"] == ref["samples"]
+def test_chapter_10_shows_the_command_that_made_the_committed_evaluation():
+    assert EVAL_COMMAND in (ROOT / "docs" / "10-did-it-learn.md").read_text(encoding="utf-8")
 
 
 needs_makemore = pytest.mark.skipif(
@@ -139,6 +114,67 @@ def test_makemore_names_first_losses():
     cfg = reference("run-default")["config"]
     got = reproduce(MAKEMORE, cfg, stop_after=3)
     assert [round(loss, 4) for loss in got["losses"]] == MAKEMORE_FIRST_LOSSES
+
+
+# --- the full tier: each whole run once ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory, main):
+    """python -m microgpt --save --log: the whole default run, once, in this process; then
+    chapter 10's evaluation command on the checkpoint it saved."""
+    folder = tmp_path_factory.mktemp("default-run")
+    model, log, evaluation = (folder / name for name in ("default-model.json", "default-run.jsonl",
+                                                         "default-eval.json"))
+    trained = main("--save", model, "--log", log)
+    argv = shlex.split(EVAL_COMMAND.replace("docs/assets/", f"{folder}/"))[3:]
+    evaluated = main(*argv)
+    return {"trained": trained, "evaluated": evaluated, "model": model, "log": log, "evaluation": evaluation}
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("default-run")
+def test_the_default_run_gives_every_loss_of_the_reference(default_run):
+    ref = reference("run-default")
+    assert default_run["trained"].returncode == 0, default_run["trained"].stderr
+    lines = default_run["trained"].stdout.splitlines()
+    assert lines[:3] == [f"num docs: {ref['num_docs']}", f"vocab size: {ref['vocab_size']}",
+                         f"num params: {ref['num_params']}"]
+    logged = [json.loads(line) for line in default_run["log"].read_text(encoding="utf-8").splitlines()]
+    assert [r["step"] for r in logged] == list(range(1, 1001))
+    assert [r["loss"] for r in logged] == ref["losses"]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("default-run")
+def test_the_default_run_gives_the_references_samples(default_run):
+    shown = re.findall(r"^sample\s+\d+: (.*)$", default_run["trained"].stdout, flags=re.MULTILINE)
+    assert shown == reference("run-default")["samples"]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("default-run")
+def test_the_default_run_makes_the_committed_assets_again(default_run):
+    """docs/assets/, which the chapters' figures and tables read, byte for byte: the loss log,
+    the checkpoint (every weight, and the run's record) and the evaluation."""
+    assert default_run["log"].read_bytes() == (ASSETS / "default-run.jsonl").read_bytes()
+    assert default_run["model"].read_bytes() == (ASSETS / "default-model.json").read_bytes()
+    assert default_run["evaluated"].returncode == 0, default_run["evaluated"].stderr
+    assert default_run["evaluation"].read_bytes() == (ASSETS / "default-eval.json").read_bytes()
+
+
+@pytest.mark.slow
+def test_the_small_run_from_the_command_line_exactly(tmp_path, microgpt):
+    ref = reference("run-small")
+    cfg = ref["config"]
+    log = tmp_path / "losses.jsonl"
+    r = microgpt("--seed", cfg["seed"], "--n-layer", cfg["n_layer"], "--n-embd", cfg["n_embd"],
+                 "--n-head", cfg["n_head"], "--block-size", cfg["block_size"],
+                 "--steps", cfg["steps"], "--temperature", cfg["temperature"], "--log", log)
+    assert r.returncode == 0, r.stderr
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [r["step"] for r in records] == list(range(1, cfg["steps"] + 1))
+    assert [r["loss"] for r in records] == ref["losses"]
+    assert re.findall(r"^sample\s+\d+: (.*)$", r.stdout, flags=re.MULTILINE) == ref["samples"]
 
 
 @needs_makemore

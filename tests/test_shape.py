@@ -1,6 +1,5 @@
 """The package's shape against its targets (tools/shape.py measures; python tools/shape.py prints)."""
 
-import sys
 from pathlib import Path
 
 import pytest

@@ -172,3 +172,51 @@ def test_only_files_the_tangler_wrote_are_ever_removed(repo):
     assert "microgpt/bpe.py (removed: no chapter writes it now)" in result.stdout
     assert not (repo / "microgpt" / "bpe.py").exists() and own.exists()
     assert check(repo).returncode == 0
+
+
+# --- chapter snapshots: the package as it stands at the end of chapter N ---------------
+
+def test_each_snapshot_holds_exactly_the_chapters_so_far():
+    numbers = {f"docs/{file}": page.number for file, page in book.pages(ROOT).items()}
+    every = list(tangle.blocks(ROOT))
+    last = max(n for n in numbers.values() if n is not None)
+    for n in (3, 5, 9):      # model.py is written over chapters 4-6; chapter 9 writes six modules
+        snapshot = tangle.tangle(ROOT, upto=n)
+        assert set(snapshot) == {m for m, chapter, *_ in every if numbers[chapter] <= n}, n
+        for module, text in snapshot.items():      # every block so far, and none from later
+            for m, chapter, _, code, _ in every:
+                if m == module:
+                    assert (code in text) == (numbers[chapter] <= n), (n, module, chapter)
+    assert tangle.tangle(ROOT, upto=last) == tangle.tangle(ROOT)
+
+
+@pytest.fixture
+def book_copy(repo):
+    """A copy of the repository that can run its own tests (no package: --chapter tangles one)."""
+    shutil.rmtree(repo / "microgpt")
+    (repo / "tests").mkdir()
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, repo / name)
+    shutil.copy(ROOT / "tests" / "conftest.py", repo / "tests" / "conftest.py")
+    return repo
+
+
+def chapter_run(root, chapter, test):
+    return subprocess.run([sys.executable, "-m", "pytest", "--chapter", str(chapter), "-n", "0", "-q",
+                           "-p", "no:cacheprovider", f"tests/{test}"],
+                          capture_output=True, text=True, cwd=root, timeout=300)
+
+
+def test_a_chapters_test_cannot_use_a_later_chapters_code(book_copy):
+    """Under --chapter 3, chapter 3's tests find chapters 1-3's modules, and an import of
+    chapter 7's train fails, naming chapter 7, though an installed microgpt/ has it."""
+    import microgpt.train  # noqa: F401  (this session's package has it, and so does the install)
+
+    probe = book_copy / "tests" / "test_03_probe.py"
+    probe.write_text("from microgpt.autograd import Value\n\n"
+                     "def test_chapter_3s_own_code():\n    assert (Value(2) * Value(3)).data == 6\n\n"
+                     "def test_a_later_chapters_code():\n    from microgpt.train import doc_loss  # chapter 7\n")
+    run = chapter_run(book_copy, 3, probe.name)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "1 failed, 1 passed" in run.stdout
+    assert "microgpt.train is not in the package at the end of chapter 3: chapter 7 writes it" in run.stdout
