@@ -531,7 +531,7 @@ def test_a_save_that_fails_after_training_keeps_the_model_elsewhere(tmp_path, mi
     folder = tmp_path / "gone"
     folder.mkdir()
     log = tmp_path / "log.jsonl"
-    argv, env = microgpt.command("--steps", "20", "--samples", "1", "--save", folder / "m.json", "--log", log)
+    argv, env = microgpt.command("--steps", "8", "--samples", "1", "--save", folder / "m.json", "--log", log)
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     while not (log.exists() and log.read_text()):
@@ -541,7 +541,7 @@ def test_a_save_that_fails_after_training_keeps_the_model_elsewhere(tmp_path, mi
     assert proc.returncode == 1 and "Traceback" not in err and err.count("\n") == 1, err
     rescue = re.search(r"the model is saved in (\S+)", err).group(1)
     try:
-        assert checkpoint.load(rescue)[3]["step"] == 20 and "sample  1:" in out
+        assert checkpoint.load(rescue)[3]["step"] == 8 and "sample  1:" in out
     finally:
         os.unlink(rescue)
 

@@ -91,7 +91,7 @@ def test_reference_settings_are_the_books_defaults():
         cfg["seed"], cfg["steps"], cfg["num_samples"])
 
 
-@pytest.mark.parametrize("name, steps", [("run-default", 15), ("run-small", 10)])
+@pytest.mark.parametrize("name, steps", [("run-default", 10), ("run-small", 5)])
 def test_the_first_steps_of_the_reference_runs(name, steps):
     ref = reference(name)
     got = reproduce(NAMES, ref["config"], stop_after=steps)
