@@ -220,3 +220,9 @@ def test_a_chapters_test_cannot_use_a_later_chapters_code(book_copy):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "1 failed, 1 passed" in run.stdout
     assert "microgpt.train is not in the package at the end of chapter 3: chapter 7 writes it" in run.stdout
+
+
+def test_every_chapter_shows_how_to_test_it_alone():
+    for file, page in book.pages(ROOT).items():
+        if page.number:
+            assert f"python -m pytest --chapter {page.number}" in (ROOT / "docs" / file).read_text(), file
