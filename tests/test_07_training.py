@@ -188,7 +188,7 @@ def test_yielded_loss_is_the_loss_before_that_steps_update():
 def test_loss_falls_a_lot_on_a_repeated_name():
     tok = Tokenizer.from_docs(["olivia"])
     state_dict = tiny_model(seed=1, vocab_size=tok.vocab_size)
-    losses = [loss for _, loss in train(state_dict, TINY, tok, ["olivia"], num_steps=40)]
+    losses = [loss for _, loss in train(state_dict, TINY, tok, ["olivia"], num_steps=30)]
     assert losses[0] == pytest.approx(math.log(tok.vocab_size), abs=0.25)
     assert losses[-1] < 0.2 * losses[0]
     assert sum(losses[-5:]) < sum(losses[:5]) / 4
@@ -247,7 +247,7 @@ def test_gradient_of_a_document_s_loss_matches_finite_differences():
         entries = [(i, j) for i in range(len(mat)) for j in range(len(mat[0]))
                    if name != "wte" or i in used_rows]
         checked = []
-        for i, j in pick.sample(entries, min(20, len(entries))):
+        for i, j in pick.sample(entries, min(8, len(entries))):
             p = mat[i][j]
             saved = p.data
             p.data = saved + h

@@ -15,6 +15,7 @@ are numbered ``3.2`` (for ``##``) and ``3.2.1`` (for ``###``), as the site shows
 
 import posixpath
 import re
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ NUMBERED = re.compile(r"(\d+)\. (.+)")
 ANCHOR = re.compile(r"(.*?)\s*\{#([A-Za-z0-9_-]+)\}")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Section:
     level: int          # 1 for the page's title, 2 for ##, 3 for ###
     title: str
@@ -34,7 +35,7 @@ class Section:
     label: str          # "3.2", "3.2.1"; "" for a title, or on a page that is no chapter
 
 
-@dataclass
+@dataclass(frozen=True)
 class Block:
     chapter: str        # "docs/03-autograd.md"
     line: int           # the line of the opening fence, from 1
@@ -43,14 +44,14 @@ class Block:
     fenced: bool = True  # False for an indented block (as a fence inside an admonition is)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Page:
     file: str           # the path under docs/: "03-autograd.md"
     number: int | None  # the chapter's number; None for a page that is no chapter
     title: str          # without its number: "Autograd"
     anchor: str         # the title's permanent anchor
-    sections: list      # [Section], the title first
-    blocks: list        # [Block], every fenced block
+    sections: tuple     # (Section, ...), the title first
+    blocks: tuple       # (Block, ...), every fenced block
 
 
 class NavLoader(yaml.SafeLoader):
@@ -89,6 +90,7 @@ def chapter_anchor(file, explicit=None):
     return explicit or ("preface" if stem == "index" else stem)
 
 
+@functools.lru_cache(maxsize=64)   # the tests and the site build ask for the same pages many times
 def parse(file, text):
     """The Page that the Markdown text of docs/file is."""
     text = text.lstrip("\ufeff")
@@ -117,7 +119,7 @@ def parse(file, text):
         sections.append(Section(level, title, anchor, label))
     title = sections[0] if sections and sections[0].level == 1 else Section(1, file, None, "")
     anchor = chapter_anchor(file, title.anchor) if number is not None else title.anchor or ""
-    return Page(file, number, title.title, anchor, sections, blocks)
+    return Page(file, number, title.title, anchor, tuple(sections), tuple(blocks))
 
 
 def pages(root=ROOT):
