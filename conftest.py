@@ -23,6 +23,7 @@
 import importlib.machinery
 import os
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -58,6 +59,7 @@ def pytest_configure(config):
     born = tangle.snapshot(ROOT, chapter, folder)
     sys.meta_path.insert(0, Snapshot(folder, chapter, born))
     os.environ[SNAPSHOT] = str(folder)
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 class Snapshot:

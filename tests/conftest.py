@@ -113,11 +113,12 @@ def main():
 
 @pytest.fixture(scope="session")
 def tiny_model():
-    """A function: tiny_model(config=None, vocab_size=27, seed=0) -> a state_dict of
-    random initial weights (chapter 4's init_state_dict) for a small model."""
+    """A function: tiny_model(seed=0, config=None, vocab_size=27) -> a state_dict of random
+    initial weights (chapter 4's init_state_dict) for a small model (by default 8 numbers
+    wide, 2 heads, 1 layer, a block of 8)."""
     from microgpt.model import Config, init_state_dict
 
-    def make(config=None, vocab_size=27, seed=0):
+    def make(seed=0, config=None, vocab_size=27):
         config = config or Config(n_embd=8, n_head=2, n_layer=1, block_size=8)
         return init_state_dict(config, vocab_size, random.Random(seed))
 

@@ -17,10 +17,6 @@ from microgpt.train import adam_update, doc_loss, train
 TINY = Config(n_embd=8, n_head=2, n_layer=1, block_size=8)
 
 
-def tiny_model(seed=0, config=TINY, vocab_size=27):
-    return init_state_dict(config, vocab_size, random.Random(seed))
-
-
 # --- Adam ------------------------------------------------------------------
 
 
@@ -83,8 +79,8 @@ def test_learning_rate_decays_linearly_to_zero():
     assert moves[num_steps] == 0.0
 
 
-def test_grads_are_zero_after_the_update():
-    state_dict = tiny_model()
+def test_grads_are_zero_after_the_update(tiny_model):
+    state_dict = tiny_model(config=TINY)
     tok = Tokenizer("abcdefghijklmnopqrstuvwxyz")
     tokens = [tok.BOS] + tok.encode("emma") + [tok.BOS]
     params = parameters(state_dict)
@@ -97,9 +93,9 @@ def test_grads_are_zero_after_the_update():
     assert any(x != 0 for x in m) and any(x != 0 for x in v)
 
 
-def test_without_zeroing_gradients_would_accumulate():
+def test_without_zeroing_gradients_would_accumulate(tiny_model):
     # The reason for p.grad = 0: backward adds to grad.
-    state_dict = tiny_model()
+    state_dict = tiny_model(config=TINY)
     tokens = [26, 4, 12, 12, 0, 26]
     params = parameters(state_dict)
     doc_loss(state_dict, TINY, tokens).backward()
@@ -111,8 +107,8 @@ def test_without_zeroing_gradients_would_accumulate():
 # --- the loss ----------------------------------------------------------------
 
 
-def test_doc_loss_is_the_mean_negative_log_probability_of_the_targets():
-    state_dict = tiny_model(seed=5)
+def test_doc_loss_is_the_mean_negative_log_probability_of_the_targets(tiny_model):
+    state_dict = tiny_model(seed=5, config=TINY)
     tokens = [26, 1, 14, 13, 0, 26]          # BOS b o n a BOS
     keys, values = empty_cache(TINY)
     nll = []
@@ -123,8 +119,8 @@ def test_doc_loss_is_the_mean_negative_log_probability_of_the_targets():
     assert doc_loss(state_dict, TINY, tokens).data == pytest.approx(sum(nll) / len(nll), rel=1e-12)
 
 
-def test_doc_loss_cuts_documents_longer_than_the_block():
-    state_dict = tiny_model(seed=2)
+def test_doc_loss_cuts_documents_longer_than_the_block(tiny_model):
+    state_dict = tiny_model(seed=2, config=TINY)
     long_doc = [26] + [i % 26 for i in range(20)] + [26]
     assert len(long_doc) - 1 > TINY.block_size
     cut = long_doc[:TINY.block_size + 1]      # exactly block_size predictions
@@ -134,9 +130,9 @@ def test_doc_loss_cuts_documents_longer_than_the_block():
     assert doc_loss(state_dict, TINY, other).data != doc_loss(state_dict, TINY, cut).data
 
 
-def test_a_uniform_model_has_loss_log_vocab_size():
+def test_a_uniform_model_has_loss_log_vocab_size(tiny_model):
     # With lm_head all zero every logit is 0: the softmax is uniform.
-    state_dict = tiny_model()
+    state_dict = tiny_model(config=TINY)
     for row in state_dict["lm_head"]:
         for p in row:
             p.data = 0.0
@@ -147,7 +143,7 @@ def test_a_uniform_model_has_loss_log_vocab_size():
 # --- the loop ------------------------------------------------------------------
 
 
-def test_train_yields_every_step_and_uses_documents_in_turn(monkeypatch):
+def test_train_yields_every_step_and_uses_documents_in_turn(monkeypatch, tiny_model):
     seen = []
     real_doc_loss = microgpt.train.doc_loss
 
@@ -158,7 +154,7 @@ def test_train_yields_every_step_and_uses_documents_in_turn(monkeypatch):
     monkeypatch.setattr(microgpt.train, "doc_loss", spy)
     tok = Tokenizer("abemo")
     docs = ["bob", "emma", "a"]
-    state_dict = tiny_model(vocab_size=tok.vocab_size)
+    state_dict = tiny_model(vocab_size=tok.vocab_size, config=TINY)
     out = list(train(state_dict, TINY, tok, docs, num_steps=7))
     assert [step for step, _ in out] == list(range(1, 8))
     assert all(type(loss) is float and loss > 0 for _, loss in out)
@@ -166,9 +162,9 @@ def test_train_yields_every_step_and_uses_documents_in_turn(monkeypatch):
     assert seen == [wrapped[s % 3] for s in range(7)]
 
 
-def test_train_is_lazy():
+def test_train_is_lazy(tiny_model):
     tok = Tokenizer("ab")
-    state_dict = tiny_model(vocab_size=tok.vocab_size)
+    state_dict = tiny_model(vocab_size=tok.vocab_size, config=TINY)
     before = [p.data for p in parameters(state_dict)]
     progress = train(state_dict, TINY, tok, ["ab"], num_steps=5)
     assert [p.data for p in parameters(state_dict)] == before    # nothing ran yet
@@ -176,36 +172,36 @@ def test_train_is_lazy():
     assert [p.data for p in parameters(state_dict)] != before    # one step ran
 
 
-def test_yielded_loss_is_the_loss_before_that_steps_update():
+def test_yielded_loss_is_the_loss_before_that_steps_update(tiny_model):
     tok = Tokenizer("aem")
     tokens = [tok.BOS] + tok.encode("emma") + [tok.BOS]
-    state_dict = tiny_model(seed=4, vocab_size=tok.vocab_size)
+    state_dict = tiny_model(seed=4, vocab_size=tok.vocab_size, config=TINY)
     expected = doc_loss(state_dict, TINY, tokens).data
     step, loss = next(train(state_dict, TINY, tok, ["emma"], num_steps=3))
     assert (step, loss) == (1, expected)
 
 
-def test_loss_falls_a_lot_on_a_repeated_name():
+def test_loss_falls_a_lot_on_a_repeated_name(tiny_model):
     tok = Tokenizer.from_docs(["olivia"])
-    state_dict = tiny_model(seed=1, vocab_size=tok.vocab_size)
+    state_dict = tiny_model(seed=1, vocab_size=tok.vocab_size, config=TINY)
     losses = [loss for _, loss in train(state_dict, TINY, tok, ["olivia"], num_steps=30)]
     assert losses[0] == pytest.approx(math.log(tok.vocab_size), abs=0.25)
     assert losses[-1] < 0.2 * losses[0]
     assert sum(losses[-5:]) < sum(losses[:5]) / 4
 
 
-def test_loss_falls_on_a_small_set_of_names():
+def test_loss_falls_on_a_small_set_of_names(tiny_model):
     names = ["emma", "olivia", "ava", "isabella", "sophia"]
     tok = Tokenizer.from_docs(names)
-    state_dict = tiny_model(seed=3, vocab_size=tok.vocab_size)
+    state_dict = tiny_model(seed=3, vocab_size=tok.vocab_size, config=TINY)
     losses = [loss for _, loss in train(state_dict, TINY, tok, names * 8, num_steps=40)]
     first, last = losses[:10], losses[-10:]
     assert sum(last) / 10 < 0.75 * sum(first) / 10
 
 
-def test_train_changes_every_parameter_that_got_a_gradient_and_no_other():
+def test_train_changes_every_parameter_that_got_a_gradient_and_no_other(tiny_model):
     tok = Tokenizer("abc")
-    state_dict = tiny_model(vocab_size=tok.vocab_size)
+    state_dict = tiny_model(vocab_size=tok.vocab_size, config=TINY)
     params = parameters(state_dict)
     before = [p.data for p in params]
     next(train(state_dict, TINY, tok, ["ab"], num_steps=10))

@@ -18,10 +18,6 @@ TOK = Tokenizer("abcdefghijklmnopqrstuvwxyz")
 TINY = Config(n_embd=8, n_head=2, n_layer=1, block_size=8)
 
 
-def tiny_model(seed=0, config=TINY):
-    return init_state_dict(config, TOK.vocab_size, random.Random(seed))
-
-
 def scripted_gpt(script, calls):
     """A stand-in for gpt that, at each position, puts nearly all probability
     on the token the script names (BOS when the script runs out)."""
@@ -34,18 +30,18 @@ def scripted_gpt(script, calls):
     return fake
 
 
-def test_same_seed_same_samples():
+def test_same_seed_same_samples(tiny_model):
     def run(seed):
         rng = random.Random(seed)
-        state_dict = tiny_model(seed)
+        state_dict = tiny_model(seed, config=TINY)
         return [sample(state_dict, TINY, TOK, rng, temperature=1.0) for _ in range(8)]
 
     assert run(11) == run(11)
     assert run(11) != run(12)
 
 
-def test_uses_only_the_generator_it_is_given():
-    state_dict = tiny_model()
+def test_uses_only_the_generator_it_is_given(tiny_model):
+    state_dict = tiny_model(config=TINY)
     random.seed(1)
     a = sample(state_dict, TINY, TOK, random.Random(99), temperature=1.0)
     random.seed(2)
@@ -53,10 +49,10 @@ def test_uses_only_the_generator_it_is_given():
     assert a == b
 
 
-def test_one_random_draw_per_token():
+def test_one_random_draw_per_token(tiny_model):
     # The run is one reproducible stream: sampling a name of k letters that
     # ends at BOS uses exactly k + 1 numbers from rng (block_size if it was cut).
-    state_dict = tiny_model(seed=3)
+    state_dict = tiny_model(seed=3, config=TINY)
     for seed in range(8):
         rng, twin = random.Random(seed), random.Random(seed)
         name = sample(state_dict, TINY, TOK, rng, temperature=1.0)
@@ -114,8 +110,8 @@ def greedy(state_dict, config):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_tiny_temperature_is_greedy(seed):
-    state_dict = tiny_model(seed)
+def test_tiny_temperature_is_greedy(seed, tiny_model):
+    state_dict = tiny_model(seed, config=TINY)
     rng = random.Random(seed)
     want = greedy(state_dict, TINY)
     assert [sample(state_dict, TINY, TOK, rng, temperature=1e-4) for _ in range(5)] == [want] * 5

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from microgpt import checkpoint
-from microgpt.data import load_docs
 from microgpt.evaluate import (HELD_OUT, bigram, bigram_nll, bigram_sample, evaluate, framed, model_nll,
                                run_docs, split, table)
 from microgpt.model import Config, empty_cache, gpt, init_state_dict, softmax
@@ -30,10 +29,11 @@ EVAL = ASSETS / "default-eval.json"
 TINY = ["--n-embd", "4", "--n-head", "2", "--block-size", "6"]
 
 
-
-
-def default_docs():
-    return load_docs(str(ROOT / "names.txt"), random.Random(42))
+@pytest.fixture(scope="module")
+def default_docs(seeded):
+    """A function: a fresh copy of the default run's shuffled documents."""
+    docs = seeded()[0]
+    return lambda: list(docs)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def short_names(tmp_path):
     return path
 
 
-def tiny_model(docs, steps=5):
+def small_trained_model(docs, steps=5):
     tok = Tokenizer.from_docs(docs)
     config = Config(n_embd=4, n_head=2, n_layer=1, block_size=16)
     state_dict = init_state_dict(config, tok.vocab_size, random.Random(1))
@@ -63,7 +63,7 @@ def tiny_model(docs, steps=5):
 # --- the held-out set -------------------------------------------------------------------
 
 @pytest.mark.parametrize("steps", [0, 1000, 20_000, 32_469 - HELD_OUT])
-def test_held_out_names_and_trained_names_are_disjoint(steps):
+def test_held_out_names_and_trained_names_are_disjoint(steps, default_docs):
     docs = default_docs()
     trained, held_out = split(docs, steps)
     assert trained == docs[:steps]
@@ -72,7 +72,7 @@ def test_held_out_names_and_trained_names_are_disjoint(steps):
     assert len(held_out) == sum(doc not in set(trained) for doc in docs[-HELD_OUT:])
 
 
-def test_the_checkpoint_run_is_rebuilt_and_its_held_out_names_are_unseen(committed):
+def test_the_checkpoint_run_is_rebuilt_and_its_held_out_names_are_unseen(committed, default_docs):
     config, tok, state_dict, saved = checkpoint.load(str(MODEL))
     docs = run_docs(saved["run"])
     assert docs == default_docs()
@@ -83,7 +83,7 @@ def test_the_checkpoint_run_is_rebuilt_and_its_held_out_names_are_unseen(committ
     assert 0.98 * HELD_OUT < len(held_out) < HELD_OUT   # "slightly fewer than 500"
 
 
-def test_split_refuses_a_run_that_reached_the_held_out_names():
+def test_split_refuses_a_run_that_reached_the_held_out_names(default_docs):
     docs = default_docs()
     for steps in (len(docs) - HELD_OUT + 1, len(docs), 40_000):
         with pytest.raises(ValueError, match="must have at most 31969 steps"):
@@ -94,15 +94,15 @@ def test_split_refuses_a_run_that_reached_the_held_out_names():
 
 # --- the loss and the baselines ---------------------------------------------------------
 
-def test_uniform_baseline_is_ln_vocab(committed):
+def test_uniform_baseline_is_ln_vocab(committed, default_docs):
     docs = default_docs()
-    config, tok, state_dict = tiny_model(docs)
+    config, tok, state_dict = small_trained_model(docs)
     result = evaluate(state_dict, config, tok, docs, 5, [], size=40)
     assert math.isclose(result["models"]["uniform"]["loss"], math.log(tok.vocab_size), rel_tol=1e-12)
     assert math.isclose(committed["models"]["uniform"]["loss"], math.log(27), rel_tol=1e-12)
 
 
-def test_bigram_probabilities_sum_to_one_for_every_context():
+def test_bigram_probabilities_sum_to_one_for_every_context(default_docs):
     docs = default_docs()
     tok, config = Tokenizer.from_docs(docs), Config()
     table_ = bigram(tok, config, docs[:1000])
@@ -124,9 +124,9 @@ def test_bigram_counts_only_the_positions_training_scores():
     assert math.isclose(bigram_nll(table_, tok, config, "abab"), -math.log(2 / 4) * 2)
 
 
-def test_held_out_loss_is_the_mean_over_positions():
+def test_held_out_loss_is_the_mean_over_positions(default_docs):
     docs = default_docs()
-    config, tok, state_dict = tiny_model(docs)
+    config, tok, state_dict = small_trained_model(docs)
     result = evaluate(state_dict, config, tok, docs, 5, [], size=30)
     _, held_out = split(docs, 5, 30)
     total = sum(model_nll(state_dict, config, tok, doc) for doc in held_out)
@@ -134,9 +134,9 @@ def test_held_out_loss_is_the_mean_over_positions():
     assert result["positions"] == sum(len(doc) + 1 for doc in held_out)   # nothing is cut at 16
 
 
-def test_evaluation_is_deterministic():
+def test_evaluation_is_deterministic(default_docs):
     docs = default_docs()
-    config, tok, state_dict = tiny_model(docs)
+    config, tok, state_dict = small_trained_model(docs)
     samples = ["anna", "zzz", "mia"]
     a = evaluate(state_dict, config, tok, docs, 5, samples, size=30)
     b = evaluate(state_dict, config, tok, docs, 5, samples, size=30)
@@ -159,9 +159,9 @@ def test_bigram_samples_follow_the_table_at_the_temperature():
     assert set(cold) == {"ab"} and len(set(hot)) > 3
 
 
-def test_model_nll_is_the_sum_of_minus_log_probabilities():
+def test_model_nll_is_the_sum_of_minus_log_probabilities(default_docs):
     docs = default_docs()
-    config, tok, state_dict = tiny_model(docs)
+    config, tok, state_dict = small_trained_model(docs)
     tokens, n = framed(tok, config, "emma")
     keys, values = empty_cache(config)
     total = 0.0
@@ -247,7 +247,7 @@ def test_the_model_beats_both_baselines_on_held_out_names(committed):
     assert committed["wins"] > 0.75 * committed["held_out"]       # "on more than three names in four"
 
 
-def test_the_memorisation_claims(committed):
+def test_the_memorisation_claims(committed, default_docs):
     m, b = committed["models"]["microgpt"], committed["models"]["bigram"]
     n = committed["samples"]
     docs = default_docs()

@@ -13,12 +13,10 @@ import pytest
 
 from microgpt import fast, model
 from microgpt.autograd import Value
-from microgpt.data import load_docs
 from microgpt.evaluate import model_nll
 from microgpt.model import Config, empty_cache, gpt, init_state_dict, parameters
 from microgpt.run import run
 from microgpt.sample import sample
-from microgpt.tokenizer import Tokenizer
 from microgpt.train import adam_update, doc_loss, train
 
 import bench as bench_tool  # tools/bench.py: the benchmark, and its count of the arithmetic
@@ -30,9 +28,10 @@ CONFIGS = [Config(), Config(n_embd=8, n_head=2, n_layer=2, block_size=8),
 
 
 @pytest.fixture(scope="module")
-def names():
-    docs = load_docs(ROOT / "names.txt", random.Random(42))
-    return docs, Tokenizer.from_docs(docs)
+def names(seeded):
+    """The default run's shuffled documents and its tokenizer."""
+    docs, tokenizer, _ = seeded()
+    return docs, tokenizer
 
 
 
