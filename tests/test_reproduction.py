@@ -118,48 +118,30 @@ def test_makemore_names_first_losses():
 
 # --- the full tier: each whole run once ---------------------------------------------------
 
-@pytest.fixture(scope="module")
-def default_run(tmp_path_factory, main):
-    """python -m microgpt --save --log: the whole default run, once, in this process; then
-    chapter 10's evaluation command on the checkpoint it saved."""
-    folder = tmp_path_factory.mktemp("default-run")
-    model, log, evaluation = (folder / name for name in ("default-model.json", "default-run.jsonl",
-                                                         "default-eval.json"))
-    trained = main("--save", model, "--log", log)
-    argv = shlex.split(EVAL_COMMAND.replace("docs/assets/", f"{folder}/"))[3:]
-    evaluated = main(*argv)
-    return {"trained": trained, "evaluated": evaluated, "model": model, "log": log, "evaluation": evaluation}
-
-
 @pytest.mark.slow
-@pytest.mark.xdist_group("default-run")
-def test_the_default_run_gives_every_loss_of_the_reference(default_run):
+def test_the_default_run_is_the_references_and_makes_the_committed_assets(tmp_path, main):
+    """python -m microgpt --save --log: the whole default run, once, through the program itself;
+    then chapter 10's evaluation command on the checkpoint it saved. One run, checked for
+    everything it proves: every loss and sample of the reference, and docs/assets/ (which the
+    chapters' figures and tables read) byte for byte: the loss log, the checkpoint (every
+    weight, and the run's record) and the evaluation."""
     ref = reference("run-default")
-    assert default_run["trained"].returncode == 0, default_run["trained"].stderr
-    lines = default_run["trained"].stdout.splitlines()
+    model, log, evaluation = (tmp_path / name for name in ("default-model.json", "default-run.jsonl",
+                                                           "default-eval.json"))
+    trained = main("--save", model, "--log", log)
+    assert trained.returncode == 0, trained.stderr
+    lines = trained.stdout.splitlines()
     assert lines[:3] == [f"num docs: {ref['num_docs']}", f"vocab size: {ref['vocab_size']}",
                          f"num params: {ref['num_params']}"]
-    logged = [json.loads(line) for line in default_run["log"].read_text(encoding="utf-8").splitlines()]
+    logged = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert [r["step"] for r in logged] == list(range(1, 1001))
     assert [r["loss"] for r in logged] == ref["losses"]
-
-
-@pytest.mark.slow
-@pytest.mark.xdist_group("default-run")
-def test_the_default_run_gives_the_references_samples(default_run):
-    shown = re.findall(r"^sample\s+\d+: (.*)$", default_run["trained"].stdout, flags=re.MULTILINE)
-    assert shown == reference("run-default")["samples"]
-
-
-@pytest.mark.slow
-@pytest.mark.xdist_group("default-run")
-def test_the_default_run_makes_the_committed_assets_again(default_run):
-    """docs/assets/, which the chapters' figures and tables read, byte for byte: the loss log,
-    the checkpoint (every weight, and the run's record) and the evaluation."""
-    assert default_run["log"].read_bytes() == (ASSETS / "default-run.jsonl").read_bytes()
-    assert default_run["model"].read_bytes() == (ASSETS / "default-model.json").read_bytes()
-    assert default_run["evaluated"].returncode == 0, default_run["evaluated"].stderr
-    assert default_run["evaluation"].read_bytes() == (ASSETS / "default-eval.json").read_bytes()
+    assert re.findall(r"^sample\s+\d+: (.*)$", trained.stdout, flags=re.MULTILINE) == ref["samples"]
+    assert log.read_bytes() == (ASSETS / "default-run.jsonl").read_bytes()
+    assert model.read_bytes() == (ASSETS / "default-model.json").read_bytes()
+    evaluated = main(*shlex.split(EVAL_COMMAND.replace("docs/assets/", f"{tmp_path}/"))[3:])
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert evaluation.read_bytes() == (ASSETS / "default-eval.json").read_bytes()
 
 
 @pytest.mark.slow

@@ -20,17 +20,7 @@ from microgpt.model import Config, init_state_dict, parameters
 from microgpt.tokenizer import Tokenizer
 from microgpt.train import doc_loss, train
 
-# torch is imported by the first test that runs, not when pytest collects this file (every
-# pytest-xdist worker collects every file, and importing torch takes seconds), and the
-# tests of this file all run on one worker.
-pytestmark = pytest.mark.xdist_group("torch")
-torch = None
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _torch():
-    global torch
-    torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 
 RTOL = 1e-10
 
