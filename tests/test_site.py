@@ -19,6 +19,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 import book
+import mkdocs_hooks as hooks
 import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -299,6 +300,24 @@ def test_code_lines_fit_a_laptop_screen():
                 long += [f"docs/{source}:{token.map[0] + 2 + i}: {len(line)} characters"
                          for i, line in enumerate(token.content.split("\n")) if len(line) > 115]
     assert not long, "\n".join(long)
+
+
+def test_the_site_serves_pyodide_itself_and_no_page_loads_it_yet(site):
+    """npm ci installs Pyodide as package.json and its lock file pin it; the build copies the
+    five files a standard-library program needs into pyodide/ (CI requires them). The site
+    grows by at most 15 MB, and no page asks for them when it loads."""
+    folder = hooks.pyodide_folder()
+    if folder is None:
+        pytest.skip("node_modules/pyodide is not installed (npm ci)")
+    copied = site / hooks.PYODIDE
+    assert sorted(p.name for p in copied.iterdir()) == sorted(hooks.PYODIDE_FILES)
+    assert all((copied / name).read_bytes() == (folder / name).read_bytes() for name in hooks.PYODIDE_FILES)
+    assert sum((copied / name).stat().st_size for name in hooks.PYODIDE_FILES) <= 15 * 2**20
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"]
+    assert json.loads((folder / "package.json").read_text())["version"] == pinned
+    loading = [p.relative_to(site).as_posix() for p in site.rglob("*.html")
+               if re.search(rf'(src|href)="[^"]*{hooks.PYODIDE}/', p.read_text(encoding="utf-8"))]
+    assert not loading, loading
 
 
 @pytest.mark.slow

@@ -68,6 +68,7 @@ class _NamePage(logging.Filter):
 
 
 logging.getLogger("mkdocs.plugins.markdown_exec._internal.formatters.base").addFilter(_NamePage())
+log = logging.getLogger("mkdocs.hooks.microgpt")
 _writers = {}  # this build's writers(): {module: [chapters]}
 _book = {}  # this build's book.pages(): {file: Page}
 _glossary = {}  # this build's glossary: "table" {spelling: entry}, "labels" {(file, anchor): "§3.2"}
@@ -124,9 +125,29 @@ def mathjax_file():
     return path
 
 
+# ---------------------------------------------------------------- Pyodide
+
+PYODIDE = "pyodide"  # the site's folder for the Python that will run the blocks in the page
+# The five files of Pyodide a standard-library-only program needs (about 13 MB).
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
+                 "pyodide-lock.json")
+
+
+def pyodide_folder(root=ROOT):
+    """node_modules/pyodide, as `npm ci` installs it from package.json; None if it is absent."""
+    folder = root / "node_modules" / "pyodide"
+    return folder if all((folder / name).is_file() for name in PYODIDE_FILES) else None
+
+
 def on_files(files, config, **kwargs):
-    """Serve MathJax from the site itself: copy it in as javascripts/tex-svg-full.js."""
+    """Serve MathJax from the site itself (javascripts/tex-svg-full.js), and Pyodide's
+    files (pyodide/) when npm has installed them; without them, say so in one line."""
     files.append(File.generated(config, MATHJAX, abs_src_path=mathjax_file()))
+    folder = pyodide_folder()
+    if folder is None:
+        log.info("microgpt: no node_modules/pyodide (run: npm ci): the site is built without Python in the page")
+    for name in PYODIDE_FILES if folder else ():
+        files.append(File.generated(config, f"{PYODIDE}/{name}", abs_src_path=str(folder / name)))
     return files
 
 
