@@ -2,10 +2,10 @@
 
 0. Work from the root of the repository (the examples read ``names.txt``).
 1. Two tiers. ``python -m pytest`` runs the default tier, everything a reader
-   needs to trust the book, in about two minutes on two cores (pytest-xdist
-   spreads it over every core: ``-n auto`` in pyproject.toml). ``--full`` adds
-   the tests marked ``slow``: the whole 1000-step reproductions, the bigger run
-   and the committed assets made again (about a quarter of an hour).
+   needs to trust the book, in a couple of minutes (pytest-xdist spreads it over
+   every core: ``-n auto`` in pyproject.toml). ``--full`` adds the tests marked
+   ``slow``: the whole 1000-step reproductions, the bigger run and the committed
+   assets made again (CI prints how long each tier takes).
 2. One chapter at a time. ``python -m pytest --chapter N`` runs chapter N's
    example blocks and ``tests/test_NN_*.py`` against the package as it stands
    at the end of chapter N: the chapters up to N are tangled into a folder of

@@ -24,6 +24,7 @@ import sys
 import sysconfig
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from filelock import FileLock
@@ -89,19 +90,14 @@ def main():
         argv = [str(a) for a in args]
         out, err = io.StringIO(), io.StringIO()
         handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-        columns = os.environ.get("COLUMNS")
-        os.environ["COLUMNS"] = "80"                 # --help at the width of a standard terminal
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:                                         # --help at the width of a standard terminal
+            with mock.patch.dict(os.environ, COLUMNS="80"), \
+                    contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 try:
                     status = program(argv)
                 except SystemExit as e:          # --help and --version end through argparse
                     status = e.code if isinstance(e.code, int) else 1
         finally:
-            if columns is None:
-                del os.environ["COLUMNS"]
-            else:
-                os.environ["COLUMNS"] = columns
             for s, handler in handlers.items():
                 signal.signal(s, handler)
             guard.dropped.clear()
@@ -179,8 +175,7 @@ def start_site_build():
 @pytest.fixture(scope="session")
 def built_site():
     """The directory of this session's ``mkdocs build --strict`` of the book."""
-    if not (SITE / "run").exists() or (SITE / "run").read_text() != run_id():
-        start_site_build()
+    start_site_build()                               # if collection has not started it already
     status = SITE / "status"
     deadline = time.monotonic() + 600
     while not status.exists():

@@ -158,6 +158,10 @@ def visit(browser, url):
         context.close()
 
 
+def report(problems):
+    return f"{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems[:60])
+
+
 def problems_of(path, html, status, errors, requests, survey):
     """Everything wrong that a reader of one page would meet."""
     found = [f"HTTP {status}"] if status != 200 else []
@@ -207,7 +211,7 @@ def test_the_page_loads_and_reads_well(path, browser, server, built_site):
     assert survey["h1"], "no H1 on the page"
     assert len(survey["codes"]) == html.count('<span class="filename">'), "a titled block the survey missed"
     problems = problems_of(path, html, status, errors, requests, survey)
-    assert not problems, f"{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems[:60])
+    assert not problems, report(problems)
 
 
 def test_searching_attention_finds_the_transformer_chapter(browser, server):
@@ -257,5 +261,5 @@ def test_the_print_page_reads_well(browser, server, built_site):
     html = (built_site / PRINT / "index.html").read_text(encoding="utf-8")
     status, errors, requests, survey = visit(browser, server + PRINT)
     problems = problems_of(PRINT, html, status, errors, requests, survey)
-    assert not problems, f"{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems[:60])
+    assert not problems, report(problems)
     assert len(survey["h1"]) >= len(book.nav(ROOT))

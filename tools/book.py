@@ -13,9 +13,9 @@ a section's anchor is the explicit ``{#id}`` its heading carries. Sections of a 
 are numbered ``3.2`` (for ``##``) and ``3.2.1`` (for ``###``), as the site shows them.
 """
 
+import functools
 import posixpath
 import re
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 

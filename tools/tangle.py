@@ -224,8 +224,8 @@ def main(argv=None):
     try:
         if args.chapter is not None:
             into = args.root / "build" / f"chapter-{args.chapter:02d}"
-            snapshot(args.root, args.chapter, into)
-            return report(sorted(str((into / m).relative_to(args.root)) for m in tangle(args.root, args.chapter)))
+            born = snapshot(args.root, args.chapter, into)
+            return report(sorted(str((into / m).relative_to(args.root)) for m, n in born.items() if n <= args.chapter))
         return check(args.root) if args.check else report(write(args.root))
     except ValueError as e:  # from book.py: a missing page, a page not UTF-8, an unclosed block
         print(f"tangle.py: {e}", file=sys.stderr)
