@@ -14,7 +14,10 @@ deletes it on close), and each test opens its own browser context, so nothing a
 test does (the dark-mode choice is stored in the browser) reaches another.
 """
 
+import json
+import re
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import book
+import runner
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -263,3 +267,175 @@ def test_the_print_page_reads_well(browser, server, built_site):
     problems = problems_of(PRINT, html, status, errors, requests, survey)
     assert not problems, report(problems)
     assert len(survey["h1"]) >= len(book.nav(ROOT))
+
+
+# ---------------------------------------------------------------- Run it here
+#
+# The page's runner (tools/page/): the buttons under the blocks, the worker's Python, the
+# panels. The default tier runs a block, edits one and sees it fail at its line; the full
+# tier runs every example of every chapter through its own Run button, breaks a package
+# block, trains in the page and draws names there.
+
+RUNS_HERE = [chapter_path(file) for file, page in book.pages(ROOT).items() if runner.examples(page)]
+VERDICT = "xpath=self::*[@data-state and @data-state!='running']"
+
+
+class Reader:
+    """One page in a fresh context, every request and error it causes recorded."""
+
+    def __init__(self, browser, url):
+        self.requests, self.errors = [], []
+        self.context = new_context(browser, self.requests.append)
+        self.context.set_default_timeout(120_000)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.goto(url, wait_until="networkidle")
+
+    def box(self, block_id):
+        return self.page.locator(f'.runner[data-block="{block_id}"]')
+
+    def run(self, block_id):
+        """Press the block's Run button; its verdict: passed, failed or stopped."""
+        box = self.box(block_id)
+        box.locator("button:text-is('Run')").click()
+        box.locator(VERDICT).wait_for()
+        return box.get_attribute("data-state")
+
+    def edit(self, block_id, code):
+        """Press Edit and put code in the editor in place of the block's."""
+        box = self.box(block_id)
+        box.locator("button:text-is('Edit')").click()
+        editor = self.page.locator(f'.runner-editor .cm-content[aria-label*="{block_id}"]')
+        editor.click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.insert_text(code)   # as typed, but without the editor's auto-indent
+
+    def close(self):
+        foreign = [url for url in self.requests if not is_local(url)]
+        self.context.close()
+        assert not self.errors, self.errors
+        assert not foreign, f"asked another host: {foreign}"
+
+
+def examples_of(path):
+    file = next(f for f in book.nav(ROOT) if chapter_path(f) == path)
+    return runner.examples(book.pages(ROOT)[file])
+
+
+def test_a_block_runs_in_the_page_and_an_edited_one_fails_at_its_line(browser, server):
+    """The first press starts Python in at most 10 s; nothing of it loads before. The
+    buttons are buttons with labels, the verdict is announced, the keyboard works."""
+    path = "05-building-blocks/"
+    first, second = examples_of(path)[:2]
+    reader = Reader(browser, server + path)
+    page = reader.page
+    assert not [url for url in reader.requests if "/pyodide/" in url or "worker.js" in url]
+    assert page.locator(".runner:has(button:text-is('Run'))").count() == len(examples_of(path))
+    labelled = page.eval_on_selector_all(".runner button", "bs => bs.map(b => [b.tagName, b.type, b.getAttribute('aria-label')])")
+    assert labelled and all(tag == "BUTTON" and kind == "button" and label for tag, kind, label in labelled)
+    assert page.eval_on_selector_all(".runner-output", "os => os.every(o => o.getAttribute('aria-live') === 'polite')")
+    box = reader.box(first["id"])
+    started = time.monotonic()
+    box.locator("button:text-is('Run')").focus()
+    page.keyboard.press("Enter")
+    box.locator(VERDICT).wait_for()
+    ready = time.monotonic() - started
+    assert box.get_attribute("data-state") == "passed", box.inner_text()
+    assert ready <= 10, f"the first Run took {ready:.1f} s"
+    assert any("/pyodide/pyodide.asm.wasm" in url for url in reader.requests)
+
+    reader.edit(second["id"], second["code"] + "assert 1 == 2")
+    line = len(second["code"].splitlines()) + 1
+    assert reader.run(second["id"]) == "failed"
+    verdict = reader.box(second["id"]).locator(".runner-output").inner_text()
+    assert f"failed at line {line} of the block (docs/05-building-blocks.md:{second['line'] + line})" in verdict
+    assert "assert 1 == 2" in verdict and "E   AssertionError" in verdict
+    reader.box(second["id"]).locator("button:text-is('Reset')").click()
+    assert reader.run(second["id"]) == "passed"
+    reader.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", RUNS_HERE)
+def test_every_example_of_the_chapter_passes_in_the_page(path, browser, server):
+    """Each example block, through its own Run button, gets pytest's verdict: passed. An
+    example that needs more than the standard library says so instead of offering Run."""
+    reader = Reader(browser, server + path)
+    verdicts = {}
+    for block in examples_of(path):
+        if block["needs"]:
+            box = reader.box(block["id"])
+            assert box.locator("button:text-is('Run')").is_disabled()
+            assert f"needs {block['needs']}" in box.inner_text()
+            continue
+        verdicts[block["line"]] = reader.run(block["id"])
+        if verdicts[block["line"]] != "passed":
+            verdicts[block["line"]] += ": " + reader.box(block["id"]).inner_text()
+    reader.close()
+    assert all(v == "passed" for v in verdicts.values()), verdicts
+
+
+@pytest.mark.slow
+def test_a_broken_package_block_fails_the_examples_that_use_it_until_reset(browser, server):
+    """Chapter 5: softmax edited to halve its probabilities. The chapter's examples that
+    use softmax now fail, the others still pass; Reset puts the book's back."""
+    path = "05-building-blocks/"
+    modules, blocks = runner.tangle_map(ROOT)
+    softmax = next(i for i, b in blocks.items() if b["code"].startswith("def softmax("))
+    broken = blocks[softmax]["code"].replace("[e / total for e in exps]", "[e / total / 2 for e in exps]")
+    assert broken != blocks[softmax]["code"]
+    examples = examples_of(path)
+    using = {e["line"] for e in examples if "softmax" in e["code"]}
+    assert using and len(using) < len(examples)
+    reader = Reader(browser, server + path)
+    reader.edit(softmax, broken)
+    package = reader.box(softmax)
+    package.locator("button:text-is(\"Run this chapter's examples\")").click()
+    package.locator(VERDICT).wait_for()
+    states = {e["line"]: reader.box(e["id"]).get_attribute("data-state") for e in examples}
+    assert {line for line, state in states.items() if state == "failed"} == using, states
+    assert f"{len(using)} of this chapter's {len(examples)} examples fail" in package.inner_text()
+    package.locator("button:text-is('Reset')").click()
+    reader.page.wait_for_function(f"() => document.querySelector('.runner[data-block=\"{softmax}\"]').dataset.state === 'passed'")
+    assert all(reader.box(e["id"]).get_attribute("data-state") == "passed" for e in examples)
+    reader.close()
+
+
+@pytest.mark.slow
+def test_twenty_steps_trained_in_the_page_are_the_reference_run_to_1e_12(browser, server):
+    """The training panel of chapter 7: microgpt.py's run, stopped after 20 steps."""
+    reference = json.loads((ROOT / "tests" / "data" / "run-default.json").read_text())["losses"]
+    committed = json.loads((ROOT / "docs" / "assets" / "page-run.json").read_text())["losses"]
+    reader = Reader(browser, server + "07-training/")
+    panel = reader.page.locator("div.runner-panel[data-panel=train]")
+    panel.get_by_role("button", name="Train the model here").click()
+    reader.page.wait_for_function("() => /step 20 of 1000/.test(document.querySelector("
+                                  "'div.runner-panel[data-panel=train] .runner-status').textContent)", polling=20)
+    panel.get_by_role("button", name="Stop training and draw names from the model as it is").click()
+    panel.locator("xpath=self::*[@data-state='done']").wait_for()
+    losses = json.loads(panel.get_attribute("data-losses"))[:20]
+    names = panel.locator(".runner-names li").all_inner_texts()
+    reader.close()
+    assert len(losses) == 20 and len(names) == 20
+    same = sum(a == b for a, b in zip(losses, reference))
+    print(f"the page's first 20 losses: {same} of 20 bit-identical to the reference run")
+    assert all(abs(a - b) <= 1e-12 for a, b in zip(losses, reference)), (losses, reference[:20])
+    assert losses == committed      # the Pyodide that Node ran, bit for bit
+
+
+@pytest.mark.slow
+def test_the_sample_panel_draws_what_the_command_line_draws(browser, server, main):
+    """Chapter 8's panel over the saved model, with a prompt, a temperature and a seed."""
+    printed = main("--load", "docs/assets/default-model.json", "--prompt", "ma", "--temperature", "0.7",
+                   "--seed", "3").stdout
+    reader = Reader(browser, server + "08-sampling/")
+    panel = reader.page.locator("div.runner-panel[data-panel=sample]")
+    panel.get_by_label("Prompt").fill("ma")
+    panel.get_by_label("Temperature").fill("0.7")
+    panel.get_by_label("Seed").fill("3")
+    panel.get_by_role("button", name="Draw 20 names from the saved model").click()
+    panel.locator("xpath=self::*[@data-state='done']").wait_for()
+    names = panel.locator(".runner-names li").all_inner_texts()
+    reader.close()
+    assert names == re.findall(r"^sample +\d+: (\w+)$", printed, re.M)

@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 
 import book
 import mkdocs_hooks as hooks
+import runner
 import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -302,22 +303,35 @@ def test_code_lines_fit_a_laptop_screen():
     assert not long, "\n".join(long)
 
 
-def test_the_site_serves_pyodide_itself_and_no_page_loads_it_yet(site):
-    """npm ci installs Pyodide as package.json and its lock file pin it; the build copies the
-    five files a standard-library program needs into pyodide/ (CI requires them). The site
-    grows by at most 15 MB, and no page asks for them when it loads."""
+def test_the_site_serves_pyodide_and_the_runner_itself_and_no_page_loads_pyodide(site):
+    """npm ci installs Pyodide (and the editor) as package.json and its lock file pin them;
+    the build copies the five files of Pyodide a standard-library program needs into
+    pyodide/, and the runner into runner/ (CI requires them). The site grows by at most
+    15 MB, every page with example blocks lists exactly those, and no page asks for a
+    file of Pyodide when it loads (the runner's worker does, on the first Run)."""
     folder = hooks.pyodide_folder()
     if folder is None:
         pytest.skip("node_modules/pyodide is not installed (npm ci)")
     copied = site / hooks.PYODIDE
     assert sorted(p.name for p in copied.iterdir()) == sorted(hooks.PYODIDE_FILES)
     assert all((copied / name).read_bytes() == (folder / name).read_bytes() for name in hooks.PYODIDE_FILES)
-    assert sum((copied / name).stat().st_size for name in hooks.PYODIDE_FILES) <= 15 * 2**20
+    made = sorted(p.name for p in (site / runner.RUNNER).iterdir())
+    assert made == sorted(["book.json", "editor.js", "harness.py", "names.txt", "runner.js", "worker.js"])
+    grown = sum(p.stat().st_size for folder in (copied, site / runner.RUNNER) for p in folder.iterdir())
+    assert grown <= 15 * 2**20, f"the runner adds {grown / 2**20:.1f} MB"
     pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"]
     assert json.loads((folder / "package.json").read_text())["version"] == pinned
     loading = [p.relative_to(site).as_posix() for p in site.rglob("*.html")
                if re.search(rf'(src|href)="[^"]*{hooks.PYODIDE}/', p.read_text(encoding="utf-8"))]
     assert not loading, loading
+    blocks = runner.tangle_map(ROOT)[1]
+    for file, page in book.pages(ROOT).items():
+        html = (site / page_path(file) / "index.html").read_text(encoding="utf-8")
+        found = re.findall(r'<div class="runner-blocks" hidden data-site="[^"]*" data-blocks="([^"]*)"', html)
+        listed = [json.loads(htmllib.unescape(f)) for f in found]
+        has = runner.examples(page) or runner.package_blocks(page, blocks)
+        assert listed == ([runner.page_data(file, page, blocks)] if has else []), file
+    assert "runner-blocks" not in (site / "print_page" / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -31,8 +31,11 @@ import importlib.util
 import logging
 import os
 import posixpath
+import json
 import re
+import shutil
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -47,6 +50,7 @@ sys.path.insert(0, TOOLS)
 
 import book  # noqa: E402
 import glossary  # noqa: E402
+import runner  # noqa: E402
 import tangle  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,16 +143,47 @@ def pyodide_folder(root=ROOT):
     return folder if all((folder / name).is_file() for name in PYODIDE_FILES) else None
 
 
+_runner = {}  # this build's runner: "folder" (its made files), "blocks" (the tangle map's blocks)
+
+
 def on_files(files, config, **kwargs):
-    """Serve MathJax from the site itself (javascripts/tex-svg-full.js), and Pyodide's
-    files (pyodide/) when npm has installed them; without them, say so in one line."""
+    """Serve MathJax from the site itself (javascripts/tex-svg-full.js); and, when npm has
+    installed them, Pyodide's files (pyodide/) and the runner (runner/: tools/page/, the
+    editor, the tangle map). Without them, say so in one line: the site has no Run buttons."""
     files.append(File.generated(config, MATHJAX, abs_src_path=mathjax_file()))
+    _runner.clear()
     folder = pyodide_folder()
-    if folder is None:
-        log.info("microgpt: no node_modules/pyodide (run: npm ci): the site is built without Python in the page")
-    for name in PYODIDE_FILES if folder else ():
+    made = tempfile.mkdtemp(prefix="microgpt-runner-")
+    try:
+        extra = runner.site_files(ROOT, made) if folder else {}
+    except RuntimeError as e:
+        raise PluginError(str(e)) from None
+    if not extra:
+        shutil.rmtree(made)
+        log.info("microgpt: no node_modules/pyodide or no Node (run: npm ci): "
+                 "the site is built without Python in the page")
+        return files
+    _runner.update(folder=made, blocks=runner.tangle_map(ROOT)[1])
+    for name in PYODIDE_FILES:
         files.append(File.generated(config, f"{PYODIDE}/{name}", abs_src_path=str(folder / name)))
+    for path, source in extra.items():
+        files.append(File.generated(config, path, abs_src_path=str(source)))
     return files
+
+
+def on_post_page(output, page, config, **kwargs):
+    """End every page that has blocks with the list of them and the runner's script."""
+    chapter = _book.get(page.file.src_uri)
+    if not _runner or chapter is None:
+        return output
+    data = runner.page_data(page.file.src_uri, chapter, _runner["blocks"])
+    if not data["examples"] and not data["package"]:
+        return output
+    site = "../" * page.url.count("/") or "./"
+    tail = (f'<div class="runner-blocks" hidden data-site="{site}" '
+            f'data-blocks="{htmllib.escape(json.dumps(data), quote=True)}"></div>'
+            f'<script type="module" src="{site}{runner.RUNNER}/runner.js"></script>')
+    return output.replace("</body>", tail + "</body>", 1)
 
 
 # ---------------------------------------------------------------- the book's metadata
@@ -373,6 +408,8 @@ def on_post_build(config, **kwargs):
     their page's name, but not other ids: give the glossary's entries
     (<strong id="term-adam">) the prefix that the links to them got
     ("#glossary-term-adam")."""
+    if _runner:
+        shutil.rmtree(_runner["folder"], ignore_errors=True)
     path = Path(config["site_dir"]) / "print_page" / "index.html"
     if path.exists():
         html = path.read_text(encoding="utf-8").replace('href="#."', 'href="#index"')

@@ -1,0 +1,146 @@
+"""The Python half of the page's runner: runs the book's blocks in the reader's browser.
+
+The page's Web Worker (worker.js) loads Pyodide, writes the package as the site was built
+into /book (microgpt/, names.txt, the committed default checkpoint), imports this file and
+calls its functions. An example block runs the way pytest-markdown-docs runs it under
+pytest: compiled as the chapter's own lines (so a line number is the chapter's), in a fresh
+namespace of a module called "fence", from the root of the book (the examples open
+"names.txt"). The verdict is pytest's: passed, or failed with the exception, the block's
+line that raised it and what the block printed. The same file runs natively in the tests
+(tests/test_page.py), which is how the book knows it gives pytest's verdicts.
+"""
+
+import contextlib
+import importlib
+import io
+import os
+import random
+import sys
+import traceback
+import types
+
+ROOT = "/book"
+PACKAGE = "microgpt"
+# Every block's namespace, kept until the worker ends. Freeing a value frees what it holds,
+# recursively, and WebAssembly's stack is far smaller than a native one: freeing chapter 3's
+# chain of 100,000 additions overflows it and ends the Python. A worker that ends is freed
+# by the browser all at once, with no Python involved.
+kept = []
+
+
+def setup(files, root=ROOT):
+    """Write files ({relative path: text}) under root and work from there, as pytest does."""
+    for path, text in files.items():
+        write(os.path.join(root, path), text)
+    os.chdir(root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    sys.dont_write_bytecode = True  # an edited module must never be read from a stale .pyc
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+
+
+def replace_module(path, text, root=ROOT):
+    """Put a changed module (microgpt/model.py) in place; the next import reads it."""
+    write(os.path.join(root, path), text)
+    forget_package()
+
+
+def forget_package():
+    """Drop microgpt and its modules from sys.modules, so the next block imports them afresh."""
+    for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def run_block(code, chapter, line):
+    """Run one example block (its fence opens at chapter:line) as pytest-markdown-docs does:
+    {"passed": bool, "output": what it printed, "error": "", "line": 0, "source": ""};
+    when it fails, error is the exception as pytest's last line shows it, line the block's
+    line (from 1) that raised it and source that line's text."""
+    namespace = types.ModuleType("fence").__dict__
+    kept.append(namespace)
+    printed = io.StringIO()
+    verdict = {"passed": True, "output": "", "error": "", "line": 0, "source": "", "where": ""}
+    try:
+        compiled = compile("\n" * line + code, chapter, "exec", dont_inherit=True)
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            exec(compiled, namespace)
+    except (Exception, SystemExit) as e:  # what pytest reports as a failure; Stop ends the worker
+        verdict.update(passed=False, **failure(e, code, chapter, line))
+    verdict["output"] = printed.getvalue()
+    return verdict
+
+
+def failure(e, code, chapter, line):
+    """Where and why a block failed: the exception's line as pytest prints it (E ...), the
+    block's own line that raised it, and the innermost frame outside the block, if any."""
+    frames = traceback.extract_tb(e.__traceback__)
+    mine = [f for f in frames if f.filename == chapter and f.lineno > line]
+    inner = frames[-1] if frames and frames[-1].filename != chapter else None
+    at = mine[-1].lineno - line if mine else (e.lineno - line if isinstance(e, SyntaxError) and e.lineno else 0)
+    lines = code.splitlines()
+    message = "".join(traceback.format_exception_only(type(e), e)).strip().splitlines()[-1]
+    return {"error": message, "line": at, "source": lines[at - 1].strip() if 0 < at <= len(lines) else "",
+            "where": f"{os.path.relpath(inner.filename)}:{inner.lineno}" if inner else ""}
+
+
+
+# The panels of chapters 7 and 8: the real run, a step at a time, and the saved model.
+
+run_state = {}
+
+
+def start_run(steps, seed=42):
+    """Begin chapter 9's run() with microgpt.py's settings, for steps steps; return the
+    number of parameters. The page then calls next_event() until it returns None, so
+    that between two steps it can draw the loss and hear the Stop button."""
+    from microgpt.run import run, scalar
+    events = run(seed=seed, steps=steps)
+    for what, value in events:
+        if what == "vocab size":
+            run_state.update(events=events, tokenizer=value, seed=seed)
+        elif what == "num params":
+            run_state["model"] = value
+            return scalar.size(value)
+    raise RuntimeError("run() yielded no model")
+
+
+def next_event():
+    """The run's next event: ["step", step, loss], ["inference"], ["sample", name], or None."""
+    for what, value in run_state["events"]:
+        return [what, *value] if what == "step" else [what, value] if what == "sample" else [what]
+    return None
+
+
+def stop_run(count=20, temperature=0.5):
+    """End the run early: count names from the model as it stands now, drawn with a
+    generator seeded like the run's (the run's own generator stays inside run())."""
+    from microgpt.model import Config
+    from microgpt.sample import sample
+    run_state["events"].close()
+    rng = random.Random(run_state["seed"])
+    return [sample(run_state["model"], Config(), run_state["tokenizer"], rng, temperature)
+            for _ in range(count)]
+
+
+def sample_saved(path, count, temperature, prompt, seed):
+    """count names from the checkpoint at path, as python -m microgpt --load path
+    --temperature T --prompt P --seed S draws them; a prompt the model cannot
+    continue is a ValueError of one line, as the command line words it."""
+    from microgpt import checkpoint
+    from microgpt.sample import sample
+    if run_state.get("path") != path:
+        run_state.update(path=path, saved=checkpoint.load(path)[:3])
+    config, tokenizer, state_dict = run_state["saved"]
+    tokenizer.encode(prompt)
+    if len(prompt) >= config.block_size:
+        raise ValueError(f"the prompt must be shorter than {config.block_size} characters")
+    if not temperature > 0:
+        raise ValueError("the temperature must be more than 0")
+    rng = random.Random(seed)
+    return [sample(state_dict, config, tokenizer, rng, temperature, prompt) for _ in range(count)]
