@@ -14,7 +14,10 @@
    Without ``--chapter``, the chapters are re-tangled into microgpt/ first, so
    the tests never run code older than the prose (CI checks separately, with
    ``tools/tangle.py --check``, that the committed package was up to date).
-3. Tell pytest-markdown-docs which fences are tests. A fence is run as a test
+3. Say what was measured. A test that measures something a reader should see in
+   CI's log (how many of the page's losses are bit-identical, say) records it
+   with ``record_property("measured", text)``; the run ends with a list of them.
+4. Tell pytest-markdown-docs which fences are tests. A fence is run as a test
    only when its info string is exactly ``python``: titled package blocks
    (``python title="microgpt/…"``) are tested through the package, and
    build-time blocks (``python exec="on"``) are run by the site build.
@@ -42,6 +45,8 @@ def pytest_addoption(parser):
     group.addoption("--chapter", type=int, metavar="N",
                     help="run chapter N's examples and tests on the package as it stands "
                          "at the end of chapter N")
+    group.addoption("--exercise", metavar="N.M",
+                    help="check your block of Exercise N.M, as the chapter has it now")
 
 
 def pytest_configure(config):
@@ -84,25 +89,63 @@ class Snapshot:
             + (f": chapter {later} writes it" if later else ""), name=name)
 
 
+EXERCISES = "test_exercises.py"  # every chapter's exercises, parametrized by number
+
+
 def pytest_ignore_collect(collection_path, config):
-    """With --chapter N, collect only docs/NN-*.md and tests/test_NN_*.py."""
+    """With --chapter N, collect only docs/NN-*.md, tests/test_NN_*.py and the exercises
+    (of chapter N only: see below); with --exercise, only the exercises."""
     chapter = config.getoption("chapter")
-    if chapter is None or collection_path.is_dir():
+    if collection_path.name == "exercises" and collection_path.parent.name == "tests":
+        return True   # the exercises' checks: not tests, and each needs its own chapter's code
+    if collection_path.is_dir() or not re.fullmatch(r"test_.*\.py|.*\.md", collection_path.name):
         return None
-    if re.fullmatch(r"test_.*\.py|.*\.md", collection_path.name):
-        mine = (rf"test_{chapter:02d}_.*\.py" if collection_path.suffix == ".py" else rf"{chapter:02d}-.*\.md")
-        return not re.fullmatch(mine, collection_path.name)
-    return None
+    if config.getoption("exercise"):
+        return collection_path.name != EXERCISES
+    if chapter is None or collection_path.name == EXERCISES:
+        return None
+    mine = (rf"test_{chapter:02d}_.*\.py" if collection_path.suffix == ".py" else rf"{chapter:02d}-.*\.md")
+    return not re.fullmatch(mine, collection_path.name)
 
 
 def pytest_collection_modifyitems(config, items):
-    """The default tier leaves out the slow tests; --full keeps them."""
-    if config.getoption("full"):
-        return
-    slow = [item for item in items if item.get_closest_marker("slow")]
-    if slow:
-        items[:] = [item for item in items if not item.get_closest_marker("slow")]
-        config.hook.pytest_deselected(items=slow)
+    """The default tier leaves out the slow tests; --full keeps them. --exercise N.M keeps
+    only the check of the reader's block, which no other run has (the book's own blocks
+    are starting points, which fail their checks); --chapter N, only chapter N's exercises."""
+    exercise, chapter = config.getoption("exercise"), config.getoption("chapter")
+
+    def left_out(item):
+        number = getattr(item, "callspec", None) and item.callspec.params.get("number")
+        if exercise:
+            return getattr(item, "originalname", "") != "test_your_block"
+        return (getattr(item, "originalname", "") == "test_your_block"
+                or not config.getoption("full") and item.get_closest_marker("slow")
+                or chapter is not None and number and number.split(".")[0] != str(chapter))
+    out = [item for item in items if left_out(item)]
+    if out:
+        items[:] = [item for item in items if not left_out(item)]
+        config.hook.pytest_deselected(items=out)
+
+
+@pytest.fixture
+def exercise_number(request):
+    """The N.M of --exercise N.M."""
+    return request.config.getoption("exercise")
+
+
+MEASURED = []  # (test id, text) of every record_property("measured", text), on the controller
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        MEASURED.extend((report.nodeid, value) for name, value in report.user_properties if name == "measured")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MEASURED:
+        terminalreporter.section("what the tests measured")
+        for nodeid, text in sorted(MEASURED):
+            terminalreporter.write_line(f"{nodeid}: {text}")
 
 
 def _only_plain_python_fences_are_tests(md):

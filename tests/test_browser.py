@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import book
+import exercises
 import runner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -272,9 +273,10 @@ def test_the_print_page_reads_well(browser, server, built_site):
 # ---------------------------------------------------------------- Run it here
 #
 # The page's runner (tools/page/): the buttons under the blocks, the worker's Python, the
-# panels. The default tier runs a block, edits one and sees it fail at its line; the full
-# tier runs every example of every chapter through its own Run button, breaks a package
-# block, trains in the page and draws names there.
+# panels. The default tier opens a page from a file (and tests/test_page.py runs the
+# runner's Python natively); the full tier starts the page's Python: it runs a block and
+# edits one to fail, runs every example of every chapter through its own Run button,
+# breaks a package block, trains in the page and draws names there.
 
 RUNS_HERE = [chapter_path(file) for file, page in book.pages(ROOT).items() if runner.examples(page)]
 VERDICT = "xpath=self::*[@data-state and @data-state!='running']"
@@ -306,7 +308,7 @@ class Reader:
         """Press Edit and put code in the editor in place of the block's."""
         box = self.box(block_id)
         box.locator("button:text-is('Edit')").click()
-        editor = self.page.locator(f'.runner-editor .cm-content[aria-label*="{block_id}"]')
+        editor = self.page.locator(f'.runner-editor:has(+ .runner[data-block="{block_id}"]) .cm-content')
         editor.click()
         self.page.keyboard.press("Control+A")
         self.page.keyboard.insert_text(code)   # as typed, but without the editor's auto-indent
@@ -323,6 +325,7 @@ def examples_of(path):
     return runner.examples(book.pages(ROOT)[file])
 
 
+@pytest.mark.slow
 def test_a_block_runs_in_the_page_and_an_edited_one_fails_at_its_line(browser, server):
     """The first press starts Python in at most 10 s; nothing of it loads before. The
     buttons are buttons with labels, the verdict is announced, the keyboard works."""
@@ -356,24 +359,77 @@ def test_a_block_runs_in_the_page_and_an_edited_one_fails_at_its_line(browser, s
     reader.close()
 
 
+def test_a_page_opened_from_a_file_says_why_it_cannot_run_blocks(browser, built_site):
+    """file:// cannot start the worker: the page says so once, and offers no buttons."""
+    context = new_context(browser, lambda url: None)
+    page = context.new_page()
+    page.goto((built_site / "07-training" / "index.html").as_uri(), wait_until="load")
+    page.locator(".runner-note").first.wait_for(timeout=10_000)
+    notes = page.locator(".runner-note").all_inner_texts()
+    buttons = page.locator(".runner button").count()
+    context.close()
+    assert len(notes) == 2 and all("served over HTTP" in note for note in notes), notes   # the first block, the panel
+    assert buttons == 0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", RUNS_HERE)
-def test_every_example_of_the_chapter_passes_in_the_page(path, browser, server):
-    """Each example block, through its own Run button, gets pytest's verdict: passed. An
-    example that needs more than the standard library says so instead of offering Run."""
+def test_every_example_of_the_chapter_passes_in_the_page_and_every_exercise_is_proven(path, browser, server):
+    """Each example block, through its own Run button, gets pytest's verdict: passed. Each
+    exercise, through its Check button, is not yet solved as the book leaves it, and is
+    solved with its solution typed in (the page's own proof of what test_exercises.py
+    proves natively). A block that needs more than the standard library says so instead."""
     reader = Reader(browser, server + path)
     verdicts = {}
-    for block in examples_of(path):
+    file = next(f for f in book.nav(ROOT) if chapter_path(f) == path)
+    mine = [e for e in exercises.every(ROOT).values() if e.chapter == f"docs/{file}"]
+    blocks = examples_of(path) + [{"id": f"{e.chapter}:{e.line}", "line": e.line, "needs": runner.needs(e.start),
+                                   "exercise": e} for e in mine]
+    for block in blocks:
+        box = reader.box(block["id"])
         if block["needs"]:
-            box = reader.box(block["id"])
-            assert box.locator("button:text-is('Run')").is_disabled()
+            assert box.locator("button").first.is_disabled()
             assert f"needs {block['needs']}" in box.inner_text()
             continue
-        verdicts[block["line"]] = reader.run(block["id"])
-        if verdicts[block["line"]] != "passed":
-            verdicts[block["line"]] += ": " + reader.box(block["id"]).inner_text()
+        if "exercise" not in block:
+            verdicts[block["line"]] = reader.run(block["id"])
+        else:
+            box.locator("button:text-is('Check')").click()
+            box.locator(VERDICT).wait_for()
+            start = box.locator(".runner-output").inner_text()
+            reader.edit(block["id"], block["exercise"].solution)
+            box.locator("button:text-is('Check')").click()
+            box.locator(VERDICT).wait_for()
+            solved = box.locator(".runner-output").inner_text()
+            verdicts[block["line"]] = "passed" if start.startswith("not yet: ") and solved.startswith("passed") \
+                else f"start: {start!r}; solution: {solved!r}"
+        if verdicts[block["line"]] not in ("passed", None) and not verdicts[block["line"]].startswith("start"):
+            verdicts[block["line"]] += ": " + box.inner_text()
     reader.close()
     assert all(v == "passed" for v in verdicts.values()), verdicts
+
+
+@pytest.mark.slow
+def test_an_exercise_is_checked_in_the_page_not_yet_then_solved(browser, server):
+    """Exercise 3.3 through its Check button: the starting point is not yet solved, with the
+    check's own words; the solution, typed into the editor, is; Reset brings back the start."""
+    exercise = exercises.every(ROOT)["3.3"]
+    block = f"{exercise.chapter}:{exercise.line}"
+    reader = Reader(browser, server + "03-autograd/")
+    box = reader.box(block)
+
+    def check():
+        box.locator("button:text-is('Check')").click()
+        box.locator(VERDICT).wait_for()
+        return box.get_attribute("data-state"), box.locator(".runner-output").inner_text()
+
+    state, words = check()
+    assert state == "failed" and words.startswith("not yet: at x = -2.0 your local gradient gives 0.0"), words
+    reader.edit(block, exercise.solution)
+    assert check() == ("passed", "passed: Exercise 3.3 is solved")
+    box.locator("button:text-is('Reset')").click()
+    assert check()[0] == "failed"          # the package was imported afresh: the solved tanh is gone
+    reader.close()
 
 
 @pytest.mark.slow
@@ -403,7 +459,7 @@ def test_a_broken_package_block_fails_the_examples_that_use_it_until_reset(brows
 
 
 @pytest.mark.slow
-def test_twenty_steps_trained_in_the_page_are_the_reference_run_to_1e_12(browser, server):
+def test_twenty_steps_trained_in_the_page_are_the_reference_run_to_1e_12(browser, server, record_property):
     """The training panel of chapter 7: microgpt.py's run, stopped after 20 steps."""
     reference = json.loads((ROOT / "tests" / "data" / "run-default.json").read_text())["losses"]
     committed = json.loads((ROOT / "docs" / "assets" / "page-run.json").read_text())["losses"]
@@ -419,7 +475,8 @@ def test_twenty_steps_trained_in_the_page_are_the_reference_run_to_1e_12(browser
     reader.close()
     assert len(losses) == 20 and len(names) == 20
     same = sum(a == b for a, b in zip(losses, reference))
-    print(f"the page's first 20 losses: {same} of 20 bit-identical to the reference run")
+    record_property("measured", f"the page's first 20 losses: {same} of 20 bit-identical to the reference run, "
+                                f"the largest difference {max(abs(a - b) for a, b in zip(losses, reference)):.1e}")
     assert all(abs(a - b) <= 1e-12 for a, b in zip(losses, reference)), (losses, reference[:20])
     assert losses == committed      # the Pyodide that Node ran, bit for bit
 

@@ -19,6 +19,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 import book
+import exercises
 import mkdocs_hooks as hooks
 import runner
 import tangle
@@ -118,6 +119,14 @@ def test_build_time_blocks_were_replaced_by_their_output(site):
     assert "microgpt/tokenizer.py</code>" in html
 
 
+def test_every_fence_is_drawn_as_a_code_block(site):
+    """pymdownx.superfences drops a fence whose info string it cannot read (a bare word, an
+    option it does not know) and prints its text as paragraphs: no page may show one."""
+    broken = [p.relative_to(site).as_posix() for p in pages(site)
+              if re.search(r"<p>(```|~~~)", p.read_text(encoding="utf-8"))]
+    assert not broken, broken
+
+
 # ---------------------------------------------------------------- numbered, permanent sections
 
 def page_path(source):
@@ -182,18 +191,19 @@ def test_chapters_are_numbered_in_reading_order_in_titles_and_nav(site):
 def test_sections_carry_numbers_and_keep_their_anchors(site):
     search = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     for source, number in numbered_chapters():
-        want, counts = [], [0, 0]
+        want, counts, section = [], [0, 0], None
         for level, _words, anchor in headings(source)[1:]:
             if level == 2:
-                counts = [counts[0] + 1, 0]
+                counts, section = [counts[0] + 1, 0], anchor
                 want.append((anchor, f"{number}.{counts[0]}"))
-            else:
+            else:   # in the section of exercises, a ### is "Exercise 3.1", "Exercise 3.2", …
                 counts[1] += 1
-                want.append((anchor, f"{number}.{counts[0]}.{counts[1]}"))
+                want.append((anchor, f"Exercise {number}.{counts[1]}" if section == "exercises"
+                             else f"{number}.{counts[0]}.{counts[1]}"))
         page = built(site, source)
         article = page[page.index("<article"):page.index("</article>")]
         got = [(htmllib.unescape(ident), label) for ident, label in re.findall(
-            r'<h[23] id="([^"]+)"><span class="section-number">([0-9.]+)</span> ', article)]
+            r'<h[23] id="([^"]+)"><span class="section-number">((?:Exercise )?[0-9.]+)</span> ', article)]
         assert got == want, source
         # the same numbers in the page's table of contents
         for anchor, label in want:
@@ -315,9 +325,10 @@ def test_the_site_serves_pyodide_and_the_runner_itself_and_no_page_loads_pyodide
     copied = site / hooks.PYODIDE
     assert sorted(p.name for p in copied.iterdir()) == sorted(hooks.PYODIDE_FILES)
     assert all((copied / name).read_bytes() == (folder / name).read_bytes() for name in hooks.PYODIDE_FILES)
-    made = sorted(p.name for p in (site / runner.RUNNER).iterdir())
-    assert made == sorted(["book.json", "editor.js", "harness.py", "names.txt", "runner.js", "worker.js"])
-    grown = sum(p.stat().st_size for folder in (copied, site / runner.RUNNER) for p in folder.iterdir())
+    made = sorted(p.relative_to(site / runner.RUNNER).as_posix() for p in (site / runner.RUNNER).rglob("*") if p.is_file())
+    checks = sorted({e.check[0] for e in exercises.every(ROOT).values()} | {exercises.SHARED})
+    assert made == sorted(["book.json", "editor.js", "harness.py", "names.txt", "runner.js", "worker.js", *checks])
+    grown = sum(p.stat().st_size for folder in (copied, site / runner.RUNNER) for p in folder.rglob("*") if p.is_file())
     assert grown <= 15 * 2**20, f"the runner adds {grown / 2**20:.1f} MB"
     pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"]
     assert json.loads((folder / "package.json").read_text())["version"] == pinned
@@ -329,8 +340,10 @@ def test_the_site_serves_pyodide_and_the_runner_itself_and_no_page_loads_pyodide
         html = (site / page_path(file) / "index.html").read_text(encoding="utf-8")
         found = re.findall(r'<div class="runner-blocks" hidden data-site="[^"]*" data-blocks="([^"]*)"', html)
         listed = [json.loads(htmllib.unescape(f)) for f in found]
-        has = runner.examples(page) or runner.package_blocks(page, blocks)
-        assert listed == ([runner.page_data(file, page, blocks)] if has else []), file
+        text = (ROOT / "docs" / file).read_text(encoding="utf-8")
+        data = runner.page_data(file, page, blocks, text)
+        has = data["examples"] or data["package"] or data["exercises"]
+        assert listed == ([data] if has else []), file
     assert "runner-blocks" not in (site / "print_page" / "index.html").read_text(encoding="utf-8")
 
 

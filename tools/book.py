@@ -10,7 +10,9 @@ A page is a *chapter* when its title is numbered, ``# 3. Autograd`` (the preface
 ``# 0. Preface``). A chapter's anchor is its file name without ``.md`` (``03-autograd``;
 the preface's, whose file is ``index.md``, is ``preface``) unless the title gives one;
 a section's anchor is the explicit ``{#id}`` its heading carries. Sections of a chapter
-are numbered ``3.2`` (for ``##``) and ``3.2.1`` (for ``###``), as the site shows them.
+are numbered ``3.2`` (for ``##``) and ``3.2.1`` (for ``###``), as the site shows them,
+except in the chapter's ``## Exercises {#exercises}``: there each ``###`` is an exercise,
+labelled ``Exercise 3.1``, ``Exercise 3.2``, … (tools/exercises.py reads them).
 """
 
 import functools
@@ -24,6 +26,7 @@ from markdown_it import MarkdownIt
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBERED = re.compile(r"(\d+)\. (.+)")
+EXERCISES = "exercises"  # the anchor of the section whose ### headings are exercises
 ANCHOR = re.compile(r"(.*?)\s*\{#([A-Za-z0-9_-]+)\}")
 
 
@@ -95,7 +98,7 @@ def parse(file, text):
     """The Page that the Markdown text of docs/file is."""
     text = text.lstrip("\ufeff")
     tokens, lines = MarkdownIt("commonmark").parse(text), text.split("\n")
-    sections, blocks, number, counts = [], [], None, [0, 0]
+    sections, blocks, number, counts, within = [], [], None, [0, 0], None
     for token, following in zip(tokens, tokens[1:] + [None]):
         if token.type == "fence":
             last = lines[token.map[1] - 1].strip() if token.map[1] - 1 > token.map[0] else ""
@@ -112,10 +115,12 @@ def parse(file, text):
         if level == 1 and not sections and (numbered := NUMBERED.fullmatch(title)):
             number, title = int(numbered.group(1)), numbered.group(2)
         if level == 2:
-            counts = [counts[0] + 1, 0]
+            counts, within = [counts[0] + 1, 0], anchor
         elif level == 3:
             counts[1] += 1
         label = "" if number is None or level == 1 else ".".join(map(str, [number, *counts[:level - 1]]))
+        if level == 3 and within == EXERCISES and number is not None:
+            label = f"Exercise {number}.{counts[1]}"
         sections.append(Section(level, title, anchor, label))
     title = sections[0] if sections and sections[0].level == 1 else Section(1, file, None, "")
     anchor = chapter_anchor(file, title.anchor) if number is not None else title.anchor or ""

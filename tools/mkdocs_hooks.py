@@ -49,6 +49,7 @@ TOOLS = str(Path(__file__).resolve().parent)
 sys.path.insert(0, TOOLS)
 
 import book  # noqa: E402
+import exercises  # noqa: E402
 import glossary  # noqa: E402
 import runner  # noqa: E402
 import tangle  # noqa: E402
@@ -176,13 +177,14 @@ def on_post_page(output, page, config, **kwargs):
     chapter = _book.get(page.file.src_uri)
     if not _runner or chapter is None:
         return output
-    data = runner.page_data(page.file.src_uri, chapter, _runner["blocks"])
-    if not data["examples"] and not data["package"]:
+    text = (Path(config["docs_dir"]) / page.file.src_uri).read_text(encoding="utf-8")
+    data = runner.page_data(page.file.src_uri, chapter, _runner["blocks"], text)
+    if not data["examples"] and not data["package"] and not data["exercises"]:
         return output
     site = "../" * page.url.count("/") or "./"
     tail = (f'<div class="runner-blocks" hidden data-site="{site}" '
             f'data-blocks="{htmllib.escape(json.dumps(data), quote=True)}"></div>'
-            f'<script type="module" src="{site}{runner.RUNNER}/runner.js"></script>')
+            f'<script defer src="{site}{runner.RUNNER}/runner.js"></script>')
     return output.replace("</body>", tail + "</body>", 1)
 
 
@@ -323,6 +325,10 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     src = _page["src"] = page.file.src_uri
     chapter = _book.get(src)
     if chapter is not None and chapter.number is not None:
+        try:  # the reader's, the teacher's or the student's edition (mkdocs.yml's extra.edition)
+            markdown = exercises.edition(markdown, config["extra"].get("edition") or "reader")
+        except ValueError as e:
+            raise PluginError(str(e)) from None
         first, _, rest = markdown.lstrip("\ufeff").partition("\n")
         rest, _linked = glossary.link_terms(rest, _glossary.get("table", {}),
                                             _link(glossary.GLOSSARY, src))

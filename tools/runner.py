@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import exercises
 import tangle
 
 EXAMPLE = ("python", "py")  # the info strings of the fences that are tests (conftest.py)
@@ -93,15 +94,25 @@ def chapters_of(pages):
             for file, page in pages.items() if examples(page)}
 
 
-def page_data(file, page, blocks):
-    """What one page's runner needs: its chapter and its example and package blocks."""
-    return {"chapter": f"docs/{file}", "examples": examples(page), "package": package_blocks(page, blocks)}
+def exercise_blocks(file, text):
+    """[{id, line, code, needs, number, check}] for the exercises' starting blocks of a page:
+    the page's Check button runs one, then its check ([path, function])."""
+    return [{"id": block_id(e.chapter, e.line), "line": e.line, "code": e.start, "needs": needs(e.start),
+             "number": e.number, "check": list(e.check)} for e in exercises.of_page(file, text)]
+
+
+def page_data(file, page, blocks, text=""):
+    """What one page's runner needs: its chapter, and its example, exercise and package blocks."""
+    return {"chapter": f"docs/{file}", "examples": examples(page), "exercises": exercise_blocks(file, text),
+            "package": package_blocks(page, blocks)}
 
 
 def book_data(root=tangle.ROOT):
     """runner/book.json: the tangle map and the files the worker fetches."""
     modules, blocks = tangle_map(root)
-    return {"modules": modules, "blocks": blocks, "files": FILES}
+    checks = sorted({e.check[0] for e in exercises.every(root).values()} | {exercises.SHARED})
+    checks = {path: f"{RUNNER}/{path}" for path in checks}
+    return {"modules": modules, "blocks": blocks, "files": {**FILES, **checks}}
 
 
 def bundle_editor(root, into):
@@ -127,5 +138,5 @@ def site_files(root, into):
     data = Path(into) / "book.json"
     data.write_text(json.dumps(book_data(root)), encoding="utf-8")
     found = {f"{RUNNER}/{name}": PAGE / name for name in ("runner.js", "worker.js", "harness.py")}
-    return {**found, f"{RUNNER}/editor.js": editor, f"{RUNNER}/book.json": data,
-            f"{RUNNER}/names.txt": Path(root) / "names.txt"}
+    found.update({url: Path(root) / path for path, url in book_data(root)["files"].items() if url.startswith(RUNNER)})
+    return {**found, f"{RUNNER}/editor.js": editor, f"{RUNNER}/book.json": data}

@@ -57,23 +57,46 @@ def forget_package():
     importlib.invalidate_caches()
 
 
-def run_block(code, chapter, line):
+def run_block(code, chapter, line, check=None):
     """Run one example block (its fence opens at chapter:line) as pytest-markdown-docs does:
     {"passed": bool, "output": what it printed, "error": "", "line": 0, "source": ""};
     when it fails, error is the exception as pytest's last line shows it, line the block's
-    line (from 1) that raised it and source that line's text."""
+    line (from 1) that raised it and source that line's text. With check, (path, name) of an
+    exercise's check (tools/exercises.py), the block is an exercise: once it has run, the
+    check is called with what it left, and "checked" says whether the check passed."""
     namespace = types.ModuleType("fence").__dict__
     kept.append(namespace)
     printed = io.StringIO()
-    verdict = {"passed": True, "output": "", "error": "", "line": 0, "source": "", "where": ""}
+    verdict = {"passed": True, "output": "", "error": "", "line": 0, "source": "", "where": "", "checked": False}
     try:
         compiled = compile("\n" * line + code, chapter, "exec", dont_inherit=True)
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             exec(compiled, namespace)
     except (Exception, SystemExit) as e:  # what pytest reports as a failure; Stop ends the worker
         verdict.update(passed=False, **failure(e, code, chapter, line))
+    if check and verdict["passed"]:
+        try:
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                load_check(*check)(namespace)
+            verdict["checked"] = True
+        except AssertionError as e:  # the check's own words: what is wrong
+            verdict.update(passed=False, error=str(e) or "the check failed", where=check[0])
+        except Exception as e:
+            verdict.update(passed=False, error=f"the check could not run: {type(e).__name__}: {e}", where=check[0])
     verdict["output"] = printed.getvalue()
     return verdict
+
+
+def load_check(path, name):
+    """The function name of the check module at path (tests/exercises/chapter_03.py); its
+    folder goes on the path, for the helpers the checks share (tests/exercises/answers.py)."""
+    folder = os.path.abspath(os.path.dirname(path))
+    if folder not in sys.path:
+        sys.path.append(folder)
+    module = types.ModuleType(os.path.splitext(os.path.basename(path))[0])
+    with open(path, encoding="utf-8") as f:
+        exec(compile(f.read(), path, "exec"), module.__dict__)
+    return getattr(module, name)
 
 
 def failure(e, code, chapter, line):

@@ -4,9 +4,14 @@
 // data-blocks lists the page's example blocks and package blocks (tools/runner.py), and
 // this script. The script finds each block's <pre> by its code, and adds under it:
 //   an example block:  Run, Edit, Reset, Stop, and the verdict pytest would give;
+//   an exercise block: the same, with Check for Run: the block, then its check;
 //   a package block:   Edit, then "Run this chapter's examples" with the change, and Reset.
 // Python runs in a Web Worker (worker.js), started on the first press, never before, so a
-// page that is only read loads no Pyodide file.
+// page that is only read loads no Pyodide file. It is a classic script, not a module, so that
+// a page opened from a file (where modules cannot load) can still say why it has no buttons.
+
+(() => {
+"use strict";
 
 const data = document.querySelectorAll("div.runner-blocks");
 if (data.length === 1) setUp(data[0]);  // the print edition, with every chapter, has none
@@ -17,6 +22,7 @@ function setUp(holder) {
   if (location.protocol === "file:") return offline(page);
   const python = pythonOf(site);
   const examples = place(page.examples, (element, block) => exampleBlock(element, block, page, python, site));
+  place(page.exercises, (element, block) => exampleBlock(element, block, page, python, site));
   place(page.package, (element, block) => packageBlock(element, block, page, python, site, examples));
   for (const panel of document.querySelectorAll("div.runner-panel[data-panel]")) {
     (panel.dataset.panel === "train" ? trainPanel : samplePanel)(panel, python, site);
@@ -40,13 +46,15 @@ function codeOf(element) {
   return (element.querySelector("code")?.textContent ?? "").replace(/\n$/, "");
 }
 
+// Opened from a file, a page cannot start a worker or fetch Pyodide: say so, once, above
+// the first example, and in the panels, instead of offering buttons that cannot work.
 function offline(page) {
-  const first = document.querySelector("article div.highlight");
-  if (!first || !page.examples.length) return;
-  const note = tag("p", "runner-note", "The blocks of this page can run here when the site is served over " +
-    "HTTP (python -m mkdocs serve, or python -m http.server in the built site/ folder); " +
-    "a page opened from a file cannot start Python.");
-  first.before(note);
+  const words = "The blocks of this page can run here when the site is served over HTTP " +
+    "(python -m mkdocs serve, or python -m http.server in the built site/ folder); " +
+    "a page opened from a file cannot start Python.";
+  const first = page.examples.length && document.querySelector("article div.highlight");
+  if (first) first.before(tag("p", "runner-note", words));
+  for (const panel of document.querySelectorAll("div.runner-panel")) panel.replaceChildren(tag("p", "runner-note", words));
 }
 
 // ---------------------------------------------------------------- the worker
@@ -82,7 +90,7 @@ function pythonOf(site) {
   }
 
   // Stop a block: end the worker and every run in it; the next Run starts a fresh one.
-  function stop(why = "stopped") {
+  function stop(why = "stopped: the page's Python was ended (the next Run starts it again)") {
     worker?.terminate();
     worker = null;
     for (const asked of waiting.values()) asked.reject(new Error(why));
@@ -103,13 +111,15 @@ function pythonOf(site) {
 
 function exampleBlock(element, block, page, python, site) {
   const where = `${page.chapter}:${block.line}`;
+  const what = block.check ? `your block of Exercise ${block.number}` : `the example at ${where}`;
   const box = tag("div", "runner");
   box.dataset.block = block.id;
   const bar = tag("div", "runner-buttons");
-  const run = button("Run", `Run the example at ${where}`);
-  const edit = button("Edit", `Edit the example at ${where}`);
-  const reset = button("Reset", `Put back the book's example at ${where}`);
-  const stop = button("Stop", `Stop the example at ${where}`);
+  const run = button(block.check ? "Check" : "Run", `${block.check ? "Check" : "Run"} ${what}`);
+  const edit = button("Edit", `Edit ${what}`);
+  const reset = button("Reset", block.check ? `Put back the starting point of Exercise ${block.number}`
+    : `Put back the book's example at ${where}`);
+  const stop = button("Stop", `Stop ${what}`);
   const output = tag("div", "runner-output");
   output.setAttribute("role", "status");
   output.setAttribute("aria-live", "polite");
@@ -132,8 +142,8 @@ function exampleBlock(element, block, page, python, site) {
     say(output, "running", "running…");
     const code = editor ? editor.text : block.code;
     try {
-      const verdict = await python.send("run", { code, chapter: page.chapter, line: block.line });
-      show(output, verdict, where, code);
+      const verdict = await python.send("run", { code, chapter: page.chapter, line: block.line, check: block.check });
+      show(output, verdict, where, block.check && block.number);
       box.dataset.state = verdict.passed ? "passed" : "failed";
     } catch (e) {
       say(output, "stopped", e.message);
@@ -152,7 +162,7 @@ function exampleBlock(element, block, page, python, site) {
     const holder = tag("div", "runner-editor");
     element.hidden = true;
     element.after(holder);
-    editor = makeEditor(holder, block.code, `The example at ${where}, editable`);
+    editor = makeEditor(holder, block.code, `${what[0].toUpperCase()}${what.slice(1)}, editable`);
     editor.holder = holder;
     edit.hidden = true;
     reset.hidden = false;
@@ -173,9 +183,13 @@ function exampleBlock(element, block, page, python, site) {
 }
 
 // pytest's verdict: passed; or failed, with the block's line that raised and the error.
-function show(output, verdict, where, code) {
+// For an exercise, its check's: solved, or not yet, with what the check says is wrong.
+function show(output, verdict, where, exercise) {
   output.replaceChildren();
-  if (verdict.passed) say(output, "passed", "passed", true);
+  if (exercise && verdict.passed) say(output, "passed", `passed: Exercise ${exercise} is solved`, true);
+  else if (exercise && verdict.where && !verdict.line) {
+    say(output, "failed", `not yet: ${verdict.error}`, true);
+  } else if (verdict.passed) say(output, "passed", "passed", true);
   else {
     const [chapter, first] = [where.slice(0, where.lastIndexOf(":")), Number(where.slice(where.lastIndexOf(":") + 1))];
     const at = verdict.line ? `failed at line ${verdict.line} of the block (${chapter}:${first + verdict.line})` : "failed";
@@ -437,3 +451,4 @@ function say(output, kind, words, keep = false) {
   if (!keep) output.replaceChildren();
   output.append(tag("p", `runner-verdict runner-${kind}`, words));
 }
+})();

@@ -1,0 +1,114 @@
+"""Chapter 10's exercises: each check gets the namespace the reader's block left and says,
+in its assertion's message, what is wrong (tools/exercises.py). Only the standard library
+and microgpt: the page runs these checks too."""
+
+import math
+import random
+
+from microgpt.data import load_docs
+from microgpt.evaluate import bigram, bigram_nll, framed, split
+from microgpt.model import Config
+from microgpt.tokenizer import Tokenizer
+
+from answers import number
+
+
+def check_10_1(ns):
+    prediction = ns.get("prediction")
+    assert isinstance(prediction, list) and all(isinstance(d, str) for d in prediction), \
+        f"set prediction to a list of names (it is {prediction!r})"
+    docs = ["ava", "leo", "mia", "ava", "zoe", "leo", "ivy"]
+    trained, held_out = split(docs, 3, size=4)
+    again = [d for d in prediction if d in trained]
+    assert not again, f"{again[0]!r} is a trained name: split drops any held-out name whose text the run trained on"
+    early = [d for d in prediction if d not in docs[-4:]]
+    assert not early, f"{early[0]!r} is not among the last 4 positions, where the held-out names come from"
+    assert prediction == held_out, f"held_out is not {prediction}: print it, and keep the names in their order"
+
+
+def check_10_2(ns):
+    prediction = number(ns, "prediction")
+    tok, config = Tokenizer("ab"), Config()
+    table = bigram(tok, config, ["ab", "ab"])
+    loss = bigram_nll(table, tok, config, "ab") / framed(tok, config, "ab")[1]
+    assert abs(prediction - loss) < 1e-3, \
+        f"the loss per token on 'ab' is not {prediction}: print loss, then count each row of the table by hand (hint 1)"
+
+
+def held_out_and_trained_losses():
+    """The check's own bigram losses per token of the default run: on held-out and on trained names."""
+    docs = load_docs("names.txt", random.Random(42))
+    tok, config = Tokenizer.from_docs(docs), Config()
+    trained, held_out = split(docs, 1000)
+    table = bigram(tok, config, trained)
+
+    def loss_on(names):
+        return sum(bigram_nll(table, tok, config, d) for d in names) / sum(framed(tok, config, d)[1] for d in names)
+
+    return trained, loss_on(held_out), loss_on(trained)
+
+
+def check_10_3(ns):
+    trained, held_out_loss, trained_loss = held_out_and_trained_losses()
+    scored = ns.get("scored")
+    assert isinstance(scored, list), f"keep scored, a list of names (it is {scored!r})"
+    assert scored == trained, "scored is not the trained names: set it to trained, the names the table was fitted on"
+    gap = number(ns, "gap")
+    assert abs(gap - (held_out_loss - trained_loss)) < 1e-3, \
+        "gap is not loss_on(held_out) minus loss_on(scored): print both losses"
+
+
+def own_trigram(tokenizer, config, names):
+    """The check's own add-one trigram table, probs[a][b][c], with BOS, BOS before the first position."""
+    V = tokenizer.vocab_size
+    counts = [[[1] * V for _ in range(V)] for _ in range(V)]
+    for name in names:
+        tokens, n = framed(tokenizer, config, name)
+        tokens = [tokenizer.BOS] + tokens
+        for i in range(n):
+            counts[tokens[i]][tokens[i + 1]][tokens[i + 2]] += 1
+    return [[[c / sum(row) for c in row] for row in plane] for plane in counts]
+
+
+def own_trigram_nll(probs, tokenizer, config, doc):
+    tokens, n = framed(tokenizer, config, doc)
+    tokens = [tokenizer.BOS] + tokens
+    return -sum(math.log(probs[tokens[i]][tokens[i + 1]][tokens[i + 2]]) for i in range(n))
+
+
+def check_10_4(ns):
+    trigram, trigram_nll = ns.get("trigram"), ns.get("trigram_nll")
+    assert callable(trigram) and callable(trigram_nll), "keep the functions trigram and trigram_nll in the block"
+    cases = [("ab", ["ab", "ba", "abba"], Config(), ["ab", "", "bbab"]),
+             ("abc", ["abcabc", "cab", "c"], Config(block_size=3), ["abcabc", "ca", "bbbbb"]),
+             ("ab", [], Config(), ["ab", "ba"])]
+    for uchars, names, config, docs in cases:
+        tok = Tokenizer(uchars)
+        V = tok.vocab_size
+        where = f"trigram(Tokenizer({uchars!r}), Config(block_size={config.block_size}), {names})"
+        got, want = trigram(tok, config, list(names)), own_trigram(tok, config, names)
+        assert len(got) == V and all(len(plane) == V and all(len(row) == V for row in plane) for plane in got), \
+            f"{where} must be {V} lists of {V} rows of {V} probabilities, probs[a][b][c]"
+        for a in range(V):
+            for b in range(V):
+                for c in range(V):
+                    assert math.isclose(got[a][b][c], want[a][b][c]), \
+                        f"{where} gives probs[{a}][{b}][{c}] = {got[a][b][c]:.4f}, counting gives {want[a][b][c]:.4f}"
+        for doc in docs:
+            mine, theirs = trigram_nll(want, tok, config, doc), own_trigram_nll(want, tok, config, doc)
+            assert isinstance(mine, (int, float)), f"trigram_nll must return a number, not {mine!r}"
+            assert math.isclose(mine, theirs), \
+                f"trigram_nll of {doc!r} with the table of {where} is {mine:.4f}, not {theirs:.4f}"
+    tok = Tokenizer("ab")
+    try:
+        trigram_nll(own_trigram(tok, Config(), []), tok, Config(), "abz")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("trigram_nll of 'abz' must be a ValueError, as bigram_nll's is: z is not in the vocabulary")
+    tok, config = Tokenizer("abxyz"), Config()
+    names, held_out = ["axy", "bxz"] * 10, ["axy", "bxz"]
+    tri, bi = trigram(tok, config, names), bigram(tok, config, names)
+    t = sum(trigram_nll(tri, tok, config, d) for d in held_out)
+    b = sum(bigram_nll(bi, tok, config, d) for d in held_out)
+    assert t < b, f"on axy and bxz, where the letter after x depends on the one before it, your trigram ({t:.3f}) must beat the bigram ({b:.3f})"

@@ -1,0 +1,106 @@
+"""Chapter 11's exercises: each check gets the namespace the reader's block left and says,
+in its assertion's message, what is wrong (tools/exercises.py). Only the standard library
+and microgpt: the page runs these checks too."""
+
+import random
+
+from microgpt.bpe import encode, learn, merge, pair_counts
+
+
+def a_pair(value):
+    """Whether value is a pair of two strings, as learn records a merge."""
+    return isinstance(value, tuple) and len(value) == 2 and all(isinstance(s, str) for s in value)
+
+
+def check_11_1(ns):
+    first, n_tokens = ns.get("first"), ns.get("n_tokens")
+    assert a_pair(first), f'set first to a pair of strings, like ("x", "y") (it is {first!r})'
+    assert isinstance(n_tokens, int) and not isinstance(n_tokens, bool), \
+        f"set n_tokens to a whole number (it is {n_tokens!r})"
+    merges = learn(["low", "lower", "newest", "widest"], 4)
+    assert first == merges[0][0], \
+        f"the first merge is not {first}: count the pairs, and break the tie as min does (hint 1)"
+    assert n_tokens == len(encode("lowest", merges)), \
+        f'encode("lowest", merges) does not give {n_tokens} tokens: print it, then follow hint 2'
+
+
+def check_11_2(ns):
+    prediction = ns.get("prediction")
+    try:
+        mine = [(tuple(pair), count) for pair, count in prediction]
+    except (TypeError, ValueError):
+        raise AssertionError(f'set prediction to a list of (pair, count), like [(("x", "y"), 1)] '
+                             f"(it is {prediction!r})") from None
+    truth = learn(["aaaa"], 3)
+    assert len(mine) == len(truth), \
+        f"learn does not make {len(mine)} merges here: write the name down after each one (hint 2)"
+    for k, ((pair, count), (true_pair, true_count)) in enumerate(zip(mine, truth), 1):
+        assert pair == true_pair, f"merge {k} is not {pair}: print merges, and follow merge's walk (hint 1)"
+        assert count == true_count, \
+            f"the count of merge {k} is not {count}: count every place the pair starts, overlapping ones too"
+
+
+def our_encode_ids(doc, merges, tokens):
+    return [tokens.index(t) for t in encode(doc, merges)]
+
+
+def check_11_3(ns):
+    decode = ns.get("decode")
+    assert callable(decode), "keep the function decode in the block"
+    rng = random.Random(0)
+    for docs, n in ((["anna", "hannah", "ann"], 3), (["low", "lower", "newest", "widest"], 4),
+                    (["aaaa"], 3), (["emma", "gemma", "anna", "hanna"], 6)):
+        merges = learn(docs, n)
+        tokens = sorted(set("".join(docs))) + [a + b for (a, b), _ in merges]
+        chars = "".join(sorted(set("".join(docs))))
+        texts = docs + ["".join(rng.choice(chars) for _ in range(rng.randint(1, 12))) for _ in range(20)]
+        for text in texts:
+            ids = our_encode_ids(text, merges, tokens)
+            got = decode(ids, tokens)
+            assert got == text, f"decode({ids}, tokens) gives {got!r}, not {text!r}: glue tokens[i] (hint 1)"
+        everything = list(range(len(tokens)))
+        assert decode(everything, tokens) == "".join(tokens), "decode must give tokens[i] for every id i"
+        assert decode([], tokens) == "", "decode([], tokens) must be the empty text"
+        for bad in (len(tokens), -1, len(tokens) + 3):
+            try:
+                decode([0, bad], tokens)
+            except ValueError:
+                pass
+            except Exception as e:
+                raise AssertionError(f"decode([0, {bad}], tokens) raised {type(e).__name__}, not ValueError: "
+                                     f"check each id first (hint 2)") from None
+            else:
+                raise AssertionError(f"decode accepted the id {bad}, which is no token: raise ValueError (hint 2)")
+
+
+def counter_learn(docs, num_merges):
+    """learn with ties to the pair the Counter met first: the check's own version of the change."""
+    seqs = [list(doc) for doc in docs]
+    merges = []
+    for _ in range(num_merges):
+        counts = pair_counts(seqs)
+        if not counts:
+            break
+        pair = counts.most_common(1)[0][0]
+        merges.append((pair, counts[pair]))
+        seqs = [merge(seq, pair) for seq in seqs]
+    return merges
+
+
+def check_11_4(ns):
+    theirs = ns.get("learn")
+    assert callable(theirs), "keep the function learn in the block"
+    docs = ["emma", "gemma", "anna", "hanna"]
+    assert ns.get("docs") == docs, f"keep docs as it was, {docs}"
+    cases = [(docs, 3), (docs[::-1], 3), (["cd", "ab"], 2), (["anna", "hannah", "ann"], 3), (["abc"], 10),
+             (["zoe", "mia", "emma"], 4)]
+    assert any(theirs(list(d), n) != learn(d, n) for d, n in cases), \
+        "your learn still breaks ties by sorted order: change the line with min (hint 1)"
+    for d, n in cases:
+        assert theirs(list(d), n) == counter_learn(d, n), \
+            f"your learn({d}, {n}) does not take the pair most_common(1) gives: change only the line with min"
+    for name, order in (("first", docs), ("first_reordered", docs[::-1])):
+        value = ns.get(name)
+        assert a_pair(value), f'set {name} to a pair of strings, like ("x", "y") (it is {value!r})'
+        assert value == counter_learn(order, 1)[0][0], \
+            f"{name} is not the pair your learn merges first: print learn({'docs' if order == docs else 'docs[::-1]'}, 1)"

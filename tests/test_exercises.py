@@ -1,0 +1,130 @@
+"""The exercises at the end of the chapters (tools/exercises.py): each one proven.
+
+For every exercise, the solution passes its check and the untouched starting point fails
+it, in the check itself, with a message (a check that a stub passes is a defect). Each is
+run as the page runs it, by tools/page/harness.py, so the Check button and these tests
+give one verdict. ``python -m pytest --exercise 3.2`` runs the reader's own block for
+Exercise 3.2 (as the chapter stands now) through its check instead.
+"""
+
+import importlib
+import importlib.util
+import json
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import book
+import exercises
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("harness", ROOT / "tools" / "page" / "harness.py")
+harness = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(harness)
+
+EVERY = exercises.every(ROOT)
+
+
+@pytest.fixture(autouse=True)
+def _classes_as_they_were():
+    """A solution may add to a class of the package (Exercise 3.3 gives Value a tanh):
+    take back whatever a block added, so no other test meets it."""
+    import microgpt
+    modules = [importlib.import_module(f"microgpt.{m.name}") for m in pkgutil.iter_modules(microgpt.__path__)
+               if m.name not in ("__main__", "fast")]          # fast needs NumPy, and no exercise adds to it
+    classes = [c for m in modules for c in vars(m).values() if isinstance(c, type) and c.__module__ == m.__name__]
+    before = {c: dict(vars(c)) for c in classes}
+    yield
+    for c, attributes in before.items():
+        for name in set(vars(c)) - set(attributes):
+            delattr(c, name)
+
+
+def verdict(exercise, code):
+    return harness.run_block(code, exercise.chapter, exercise.line, exercise.check)
+
+
+@pytest.mark.parametrize("number", list(EVERY))
+def test_the_solution_passes_and_the_start_fails(number, record_property):
+    exercise = EVERY[number]
+    start, solution = verdict(exercise, exercise.start), verdict(exercise, exercise.solution)
+    assert solution["passed"], f"Exercise {number}: the solution fails its check: {solution['error']}"
+    assert not start["passed"], f"Exercise {number}: the untouched starting point passes its check"
+    assert start["where"] == exercise.check[0] and start["error"], \
+        f"Exercise {number}: the starting point must run, and fail in the check with a message: {start}"
+    record_property("measured", f"Exercise {number}: solution passes, start fails ({start['error']})")
+
+
+def test_the_exercises_are_numbered_in_order_and_each_names_its_check():
+    for file, page in book.pages(ROOT).items():
+        mine = [e for e in EVERY.values() if e.chapter == f"docs/{file}"]
+        assert [e.number for e in mine] == [f"{page.number}.{i}" for i in range(1, len(mine) + 1)]
+        for e in mine:
+            assert f"python -m pytest --exercise {e.number}" in (ROOT / e.chapter).read_text(encoding="utf-8")
+
+
+def test_every_chapter_from_1_to_12_has_at_least_three_exercises():
+    counts = {page.number: sum(e.chapter == f"docs/{file}" for e in EVERY.values())
+              for file, page in book.pages(ROOT).items() if page.number}
+    assert all(counts[n] >= 3 for n in range(1, 13)), counts
+
+
+def test_your_block(exercise_number):
+    """--exercise N.M: the reader's block, as the chapter has it now, through its check."""
+    if exercise_number not in EVERY:
+        pytest.fail(f"there is no Exercise {exercise_number}; the book has {', '.join(EVERY)}", pytrace=False)
+    exercise = EVERY[exercise_number]
+    result = verdict(exercise, exercise.start)
+    if not result["passed"]:
+        at = f" (line {result['line']} of your block, {exercise.chapter}:{exercise.line + result['line']})" \
+            if result["line"] else ""
+        pytest.fail(f"Exercise {exercise_number}, not yet: {result['error']}{at}", pytrace=False)
+
+
+def test_each_edition_shows_the_solutions_and_the_notes_for_teachers_as_it_says():
+    text = (ROOT / "docs" / "03-autograd.md").read_text(encoding="utf-8")
+    solved = [line for e in EVERY.values() if e.chapter == "docs/03-autograd.md"
+              for line in e.solution.splitlines() if line.strip() and line not in e.start.splitlines()]
+    assert solved
+    reader, teacher, student = (exercises.edition(text, name) for name in ("reader", "teacher", "student"))
+    assert all(line in reader and line in teacher for line in solved)
+    assert not [line for line in solved if line in student]
+    assert exercises.SOLUTION_BOX in reader and exercises.TEACHERS_BOX not in reader
+    assert "???+" + exercises.SOLUTION_BOX[3:] in teacher and "???+" + exercises.TEACHERS_BOX[3:] in teacher
+    assert exercises.TEACHERS_BOX[4:] not in student and exercises.SOLUTION_BOX[4:] not in student
+    assert student.count('title="Exercise ') == text.count('title="Exercise ')   # the exercises stay
+    with pytest.raises(ValueError, match="the editions are reader, teacher, student"):
+        exercises.edition(text, "teachers")
+
+
+@pytest.mark.slow
+def test_the_students_edition_has_no_solution_anywhere_in_its_site(tmp_path):
+    """A whole strict build with MICROGPT_EDITION=student (about 30 s): no line of any
+    solution that the starting point lacks is in any page or in the search index."""
+    import html
+    import os
+    import re
+    import subprocess
+    import sys
+    site = tmp_path / "site"
+    env = {**os.environ, "MICROGPT_EDITION": "student", "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+                           cwd=ROOT, env=env, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-3000:]
+    texts = []
+    for path in list(site.rglob("*.html")) + list(site.rglob("*.json")):
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        texts.append(html.unescape(re.sub(r"<[^>]+>", "", raw)) if path.suffix == ".html" else raw)
+    everything = "\n".join(texts)
+    # A solution's own lines: in no page of the student's edition's source and in no module
+    # (an API page shows the package's code), so finding one in the site is finding a leak.
+    rest = "\n".join([exercises.edition((ROOT / "docs" / f).read_text(encoding="utf-8"), "student")
+                      for f in book.nav(ROOT)] + [p.read_text(encoding="utf-8") for p in (ROOT / "microgpt").glob("*.py")])
+    own = {n: {line.strip() for line in e.solution.splitlines() if line.strip() and line.strip() not in rest}
+           for n, e in EVERY.items()}
+    assert all(own.values()), [n for n, lines in own.items() if not lines]     # each exercise is tested
+    found = [line for lines in own.values() for line in lines
+             if line in everything or json.dumps(line)[1:-1] in everything]
+    assert not found, found
+    assert "Exercise 3.1" in everything          # the exercises themselves are there
