@@ -10,6 +10,7 @@ def check_2_1(ns):
     for name, truth in (("vocab_size", tok.vocab_size), ("bos", tok.BOS), ("low", tok.encode("low"))):
         value = ns.get(name)
         assert value is not None, f"write your prediction of {name}"
+        assert name != "low" or isinstance(value, list), "write low as a list, like [0, 1]"
         assert value == truth, f"{name} is not {value!r}: print it, and list the sorted characters (hint 1)"
 
 
@@ -21,7 +22,9 @@ def check_2_2(ns):
     first = "".join(ch for i, ch in enumerate(text) if ch not in text[:i])
     assert mine.uchars != "".join(sorted(first)), "mine's vocabulary is still sorted: use the order of first appearance"
     assert mine.uchars == first, f"mine's vocabulary should be {first!r}, in order of first appearance; it is {mine.uchars!r}"
-    assert ns.get("emma") == mine.encode("emma"), "emma must be mine.encode('emma')"
+    emma = ns.get("emma")
+    assert isinstance(emma, list), f"set emma to your prediction of mine.encode('emma'), a list (it is {emma!r})"
+    assert emma == mine.encode("emma"), f"mine does not encode 'emma' as {emma}: print mine.encode('emma'), and number {first!r} from 0"
     assert mine.decode(mine.encode("emma")) == "emma"
 
 
@@ -34,8 +37,22 @@ def check_2_3(ns):
     assert tok.vocab_size == len(words) + 1, f"vocab_size must count the words and BOS; yours is {tok.vocab_size}"
     for text in ("the cat sat on the mat", "mat", "on the cat"):
         ids = tok.encode(text)
-        assert ids == [words.index(w) for w in text.split(" ")], f"encode({text!r}) gives {ids}"
+        assert ids == [words.index(w) for w in text.split()], f"encode({text!r}) gives {ids}"
         assert tok.decode(ids) == text, f"decode(encode({text!r})) gives {tok.decode(ids)!r}"
+    try:
+        empty = tok.encode("")
+    except ValueError:
+        empty = None
+    assert empty == [] and tok.decode([]) == "", \
+        "encode('') must be [] and decode([]) must be '': text.split() gives no words for the empty text"
+    for ids in ([0, len(words)], [0, -1]):
+        try:
+            tok.decode(ids)
+        except ValueError:
+            continue
+        except IndexError:
+            pass
+        raise AssertionError(f"decode({ids}) must raise ValueError: only 0 to {len(words) - 1} are word ids")
     try:
         tok.encode("the dog")
     except ValueError as e:

@@ -15,8 +15,9 @@ def check_3_1(ns):
     L = a * b + a
     L.backward()
     L.backward()
-    assert prediction == a.grad, (f"a.grad after two calls is not {prediction}: print it, "
-                                  f"then follow the second call node by node (hint 2)")
+    L.backward()
+    assert prediction == a.grad, (f"a.grad after three calls is not {prediction}: print it, "
+                                  f"then follow the third call node by node (hint 2)")
 
 
 def assigning_backward(root):

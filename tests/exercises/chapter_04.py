@@ -11,8 +11,9 @@ from answers import number
 
 
 def check_4_1(ns):
-    config = ns.get("config")
-    assert isinstance(config, Config), "keep config, a Config, in the block"
+    config = Config(n_embd=8, n_head=2, n_layer=2, block_size=8)
+    assert ns.get("config") == config, \
+        f"keep config = {config} in the block: the predictions are about that model"
     state_dict = init_state_dict(config, 27, random.Random(0))
     matrices = number(ns, "matrices", whole=True)
     assert matrices == len(state_dict), \
@@ -50,10 +51,10 @@ def check_4_2(ns):
         assert theirs != numbers(init_state_dict(config, 5, random.Random(seed))), \
             "your init_state_dict still draws like the book's: swap the lines of wte and lm_head"
         assert theirs == numbers(lm_head_first(config, 5, random.Random(seed))), \
-            "your init_state_dict does something else than drawing lm_head, wpe, wte: swap only those two lines"
+            "your init_state_dict does something other than drawing lm_head, wpe, wte: swap only those two lines"
     changed = ns.get("changed")
     assert isinstance(changed, (set, frozenset, list, tuple)) and all(isinstance(c, str) for c in changed), \
-        f"set changed to a set of names, such as {{'wpe'}} (it is {changed!r})"
+        f"set changed to a set of names, such as {{'name1', 'name2'}} (it is {changed!r})"
     config = Config(n_embd=8, n_head=2, n_layer=1, block_size=8)
     ours, book = numbers(lm_head_first(config, 27, random.Random(42))), numbers(init_state_dict(config, 27, random.Random(42)))
     truth = {name for name in book if ours[name] != book[name]}

@@ -83,7 +83,7 @@ def check_5_3(ns):
         f"on the scores 1000 and 1001 naive_softmax raises {type(big).__name__}, not OverflowError: change only - max_val"
     small = raised(checks_naive_softmax, [-1000.0, -1001.0])
     assert type(raised(naive, [-1000.0, -1001.0])) is type(small), \
-        "your naive_softmax fails otherwise than the chapter's on the scores -1000 and -1001"
+        "your naive_softmax fails differently from the chapter's on the scores -1000 and -1001"
     error = ns.get("error")
     if isinstance(error, type) and issubclass(error, BaseException):
         error = error.__name__
@@ -116,7 +116,7 @@ def check_5_4(ns):
         want = gained(xs, gs)
         for i, (yi, wi) in enumerate(zip(y, want)):
             assert math.isclose(yi.data, wi, rel_tol=1e-9), \
-                f"with x = {xs} and g = {gs}, entry {i} should be {wi:.6f} (g[{i}] times rmsnorm), yours is {yi.data:.6f}"
+                f"with x = {xs} and g = {gs}, entry {i} should be {wi:.12g} (g[{i}] times rmsnorm), yours is {yi.data:.12g}"
         sum(c * yi for c, yi in zip(weights, y)).backward()
         h = 1e-6
         for name, vs, point in (("x", x, xs), ("g", g, gs)):

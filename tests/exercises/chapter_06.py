@@ -57,7 +57,7 @@ def check_6_2(ns):
         right = [v.data for v in mlp_block(state_dict, 0, [Value(a) for a in xs])]
         ours = [v.data for v in mlp_block_without_residual(state_dict, 0, [Value(a) for a in xs])]
         assert theirs != right, "your mlp_block still adds x_residual: return the block's change alone"
-        assert theirs == ours, "your mlp_block does something else than leaving out x_residual: change only its last line"
+        assert theirs == ours, "your mlp_block does something other than leaving out x_residual: change only its last line"
     state_dict = init_state_dict(config, 5, random.Random(0))
     xs = (0.5, -1.0, 2.0, 0.0, -0.3, 1.2, -2.0, 0.8)
     with_it = input_grads(mlp_block, state_dict, xs)
@@ -89,12 +89,13 @@ def check_6_3(ns):
         assert theirs != [v.data for v in head(q, keys, values, hs, head_dim)], \
             "your head still divides the scores by head_dim**0.5: take that division out"
         assert theirs == [v.data for v in unscaled_head(q, keys, values, hs, head_dim)], \
-            "your head does something else than leaving out the division: change only attn_logits"
+            "your head does something other than leaving out the division: change only attn_logits"
     rng = random.Random(0)
     q = [Value(rng.gauss(0, 1)) for _ in range(16)]
     keys = [[Value(rng.gauss(0, 1)) for _ in range(16)] for _ in range(8)]
     values = [[Value(float(j == t)) for j in range(16)] for t in range(8)]
     weights = [w.data for w in unscaled_head(q, keys, values, 0, 16)][:8]
+    assert max(weights) > 0.9, "the solution's 'close to 1' no longer holds for these scores"
     assert abs(number(ns, "largest") - max(weights)) < 1e-12, \
         "largest is not the largest weight of the broken head: print max(weights)"
 
@@ -121,7 +122,7 @@ def check_6_4(ns):
         y = x.gelu()
         assert isinstance(y, Value), "gelu must return a Value"
         assert abs(y.data - gelu(x0)) < 1e-12, f"gelu({x0}) is {gelu(x0)}, yours gives {y.data}"
-        assert y._children == (x,), "gelu must be one operation whose only child is the value itself"
+        assert tuple(y._children) == (x,), "gelu must be one operation whose only child is the value itself"
         y.backward()
         h = 1e-6
         estimate = (gelu(x0 + h) - gelu(x0 - h)) / (2 * h)
@@ -130,7 +131,7 @@ def check_6_4(ns):
     a = Value(0.7)
     z = (a * a).gelu() + a            # a used twice, through gelu: the chain rule must hold
     z.backward()
-    assert abs(a.grad - (gelu_value(Value(0.49))._local_grads[0] * 2 * 0.7 + 1)) < 1e-12, \
+    assert abs(a.grad - (gelu_value(Value(0.49))._local_grads[0] * 2 * 0.7 + 1)) < 1e-9, \
         "gelu does not chain with other operations"
     block = ns.get("mlp_block_gelu")
     assert callable(block), "keep the function mlp_block_gelu in the block"

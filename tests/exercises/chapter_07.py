@@ -73,6 +73,9 @@ def check_7_2(ns):
     assert theirs != two_updates(adam_update), "your adam_update still zeroes the gradients: delete p.grad = 0"
     assert theirs == two_updates(broken_adam), \
         "your adam_update does something else than keeping the gradients: delete only the line p.grad = 0"
+    right = broken_run(adam_update)
+    assert all(later < earlier for earlier, later in zip(right, right[1:])), \
+        "the book's run no longer falls at every step: update 7.2's statement"
     losses = broken_run(broken_adam)
     if isinstance(ns.get("losses"), list):
         assert ns["losses"] == losses, "losses is not what the broken run gives: keep the rest of the block as it is"
@@ -109,8 +112,12 @@ def check_7_3(ns):
         assert count(out) == want, \
             f"the tied model has {want} different parameters, count gives {count(out)}: count each Value once"
     x, y = Value(1.0), Value(2.0)
-    assert count({"a": [[x, y]], "b": [[y], [x]]}) == 2, \
-        "count must count each different Value once: two matrices holding x and y hold two parameters"
+    try:
+        toy = count({"a": [[x, y]], "b": [[y], [x]]})
+    except KeyError as e:
+        raise AssertionError(f"count of a state dict without the key {e} raised KeyError: "
+                             "count the Values of every matrix, whatever its name") from None
+    assert toy == 2, "count must count each different Value once: two matrices holding x and y hold two parameters"
     tok = Tokenizer.from_docs(["emma"])
     config = Config(n_embd=4, n_head=1, n_layer=1, block_size=8)
     state_dict = tie(init_state_dict(config, tok.vocab_size, random.Random(0)))

@@ -127,7 +127,7 @@ def check_9_4(ns):
             where = f"train_for(events, {most}) on a run of {steps} steps"
             want = truth[steps][:most]
             assert isinstance(got, list), f"{where} must return a list, not {type(got).__name__}"
-            assert len(got) == len(want), f"{where} gives {len(got)} losses, not {len(want)}"
+            assert len(got) == len(want), f"{where} gives a list of length {len(got)}, not {len(want)}"
             assert got == want, f"{where} gives other numbers than the steps' losses: collect value[1] of each step"
             after, expected = described(next(events, None)), described(
                 ("step", (most + 1, None)) if most < steps else ("inference", None) if most == steps else ("sample", None))

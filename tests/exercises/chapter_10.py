@@ -111,4 +111,5 @@ def check_10_4(ns):
     tri, bi = trigram(tok, config, names), bigram(tok, config, names)
     t = sum(trigram_nll(tri, tok, config, d) for d in held_out)
     b = sum(bigram_nll(bi, tok, config, d) for d in held_out)
-    assert t < b, f"on axy and bxz, where the letter after x depends on the one before it, your trigram ({t:.3f}) must beat the bigram ({b:.3f})"
+    assert t < b, (f"on axy and bxz, where the letter after x depends on the one before it, "
+                   f"your trigram ({t:.3f}) must beat the bigram ({b:.3f})")

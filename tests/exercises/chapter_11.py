@@ -26,11 +26,10 @@ def check_11_1(ns):
 
 def check_11_2(ns):
     prediction = ns.get("prediction")
-    try:
-        mine = [(tuple(pair), count) for pair, count in prediction]
-    except (TypeError, ValueError):
-        raise AssertionError(f'set prediction to a list of (pair, count), like [(("x", "y"), 1)] '
-                             f"(it is {prediction!r})") from None
+    ok = isinstance(prediction, list) and all(
+        isinstance(m, (tuple, list)) and len(m) == 2 and isinstance(m[0], (tuple, list)) for m in prediction)
+    assert ok, f'set prediction to a list of (pair, count), like [(("x", "y"), 1)] (it is {prediction!r})'
+    mine = [(tuple(pair), count) for pair, count in prediction]
     truth = learn(["aaaa"], 3)
     assert len(mine) == len(truth), \
         f"learn does not make {len(mine)} merges here: write the name down after each one (hint 2)"

@@ -17,6 +17,7 @@ def check_12_1(ns):
     for name, truth in (("prediction_heads", heads.shape), ("prediction_scores", (heads @ heads.transpose(0, 2, 1)).shape)):
         value = ns.get(name)
         assert value is not None, f"write your prediction of {name}, a tuple"
+        assert isinstance(value, (tuple, list)), f"set {name} to a tuple, like (2, 3) (it is {value!r})"
         assert tuple(value) == truth, f"{name} is not {tuple(value)}: print the shape, and read split_heads' docstring"
 
 
@@ -42,11 +43,13 @@ def check_12_3(ns):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2, 3))
     before = x.copy()
-    got = numeric_grad(lambda a: float((a ** 3).sum()), x)
-    assert np.array_equal(x, before), "numeric_grad must put every element of x back as it was"
+    got = numeric_grad(lambda a: float((a ** 3).sum()), x, h=1e-3)
+    assert np.array_equal(x, before), ("numeric_grad must put every element of x back exactly: save old = x[i] "
+                                       "and assign it back (adding and subtracting h can change the last bit)")
     assert got.shape == x.shape, f"numeric_grad must return an array of x's shape {x.shape}, not {got.shape}"
     far = np.abs(got - 3 * x ** 2).max()
-    assert far < 1e-5, f"numeric_grad of sum(x**3) should be 3 x**2; yours is off by up to {far:.3g}"
+    assert far < 1e-5, (f"numeric_grad of sum(x**3) should be 3 x**2; yours is off by up to {far:.3g}: "
+                        f"nudge both ways, (f(x+h) − f(x−h)) / 2h")
     x, dy = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
     y, scale = fast.rmsnorm(x)
     error = np.abs(fast.rmsnorm_back(dy, y, scale) - numeric_grad(lambda a: float((fast.rmsnorm(a)[0] * dy).sum()), x)).max()
