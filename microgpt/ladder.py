@@ -61,23 +61,33 @@ def bigram(counts, token_id):
     return [(c + 1) / total for c in row]
 
 
-# [docs/13-the-way-up.md:134]
+# [docs/13-the-way-up.md:136]
+def add_up(numbers):
+    """The sum of numbers, added one at a time from the left, as sum() did before
+    Python 3.12 (which adds floats more accurately, so differently in the last bit)."""
+    total = 0
+    for x in numbers:
+        total += x
+    return total
+
+
+# [docs/13-the-way-up.md:153]
 def counts_learn(counts, tokens, step, steps):
     """Score the document with the table as it is, then count the document's pairs in."""
     n = len(tokens) - 1
-    loss = (1 / n) * sum(-math.log(bigram(counts, a)[b]) for a, b in zip(tokens, tokens[1:]))
+    loss = (1 / n) * add_up(-math.log(bigram(counts, a)[b]) for a, b in zip(tokens, tokens[1:]))
     for a, b in zip(tokens, tokens[1:]):
         counts[a][b] += 1
     return loss
 
 
-# [docs/13-the-way-up.md:147]
+# [docs/13-the-way-up.md:166]
 rung0 = SimpleNamespace(
     init=counts_init, opening=lambda counts, tokenizer, docs: (), learn=counts_learn,
     sample=lambda counts, tokenizer, rng: draw(lambda t: bigram(counts, t), tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:182]
+# [docs/13-the-way-up.md:201]
 def mlp_init(tokenizer, rng, n_embd=16):
     """Rung 1's model: an embedding table and a two-layer MLP, of plain numbers."""
     def draws(nout, nin):
@@ -86,32 +96,38 @@ def mlp_init(tokenizer, rng, n_embd=16):
             "mlp_fc2": draws(tokenizer.vocab_size, 4 * n_embd)}
 
 
-# [docs/13-the-way-up.md:198]
+# [docs/13-the-way-up.md:216]
 def size(state_dict):
     """How many numbers the model has: what rungs 1 and up print as num params."""
     return sum(len(row) for mat in state_dict.values() for row in mat)
 
 
-# [docs/13-the-way-up.md:214]
+# [docs/13-the-way-up.md:232]
+def float_linear(x, w):
+    """Chapter 5's linear, on plain numbers."""
+    return [add_up(wi * xi for wi, xi in zip(wo, x)) for wo in w]
+
+
 def float_softmax(logits):
     """Chapter 5's softmax, on plain numbers."""
     max_val = max(logits)
     exps = [math.exp(v - max_val) for v in logits]
-    total = sum(exps)
+    total = add_up(exps)
     return [e / total for e in exps]
 
 
+# [docs/13-the-way-up.md:246]
 def mlp(state_dict, token_id):
     """The logits of the token after token_id: its embedding, through the MLP."""
-    h = [max(0, v) for v in linear(state_dict["wte"][token_id], state_dict["mlp_fc1"])]
-    return linear(h, state_dict["mlp_fc2"])
+    h = [max(0, v) for v in float_linear(state_dict["wte"][token_id], state_dict["mlp_fc1"])]
+    return float_linear(h, state_dict["mlp_fc2"])
 
 
-# [docs/13-the-way-up.md:235]
+# [docs/13-the-way-up.md:259]
 def mean_loss(state_dict, tokens):
     """The document's mean cross-entropy loss, forward only."""
     n = len(tokens) - 1
-    return (1 / n) * sum(-math.log(float_softmax(mlp(state_dict, a))[b]) for a, b in zip(tokens, tokens[1:]))
+    return (1 / n) * add_up(-math.log(float_softmax(mlp(state_dict, a))[b]) for a, b in zip(tokens, tokens[1:]))
 
 
 def numerical_gradient(state_dict, tokens, eps=1e-5):
@@ -125,16 +141,16 @@ def numerical_gradient(state_dict, tokens, eps=1e-5):
     return loss, grad
 
 
-# [docs/13-the-way-up.md:265, 285]
+# [docs/13-the-way-up.md:289, 309]
 def analytic_gradient(state_dict, tokens):
     """The loss and every parameter's gradient, derived by hand with the chain rule."""
     grad = {name: [[0.0] * len(row) for row in mat] for name, mat in state_dict.items()}
     n, losses = len(tokens) - 1, []
     for token_id, target_id in zip(tokens, tokens[1:]):
         x = state_dict["wte"][token_id]
-        h_pre = linear(x, state_dict["mlp_fc1"])
+        h_pre = float_linear(x, state_dict["mlp_fc1"])
         h = [max(0, v) for v in h_pre]
-        probs = float_softmax(linear(h, state_dict["mlp_fc2"]))
+        probs = float_softmax(float_linear(h, state_dict["mlp_fc2"]))
         losses.append(-math.log(probs[target_id]))
         dlogits = [p / n for p in probs]
         dlogits[target_id] -= 1.0 / n
@@ -143,10 +159,10 @@ def analytic_gradient(state_dict, tokens):
         dx = back_linear(dh_pre, x, state_dict["mlp_fc1"], grad["mlp_fc1"])
         for j, d in enumerate(dx):
             grad["wte"][token_id][j] += d
-    return (1 / n) * sum(losses), [g for mat in grad.values() for row in mat for g in row]
+    return (1 / n) * add_up(losses), [g for mat in grad.values() for row in mat for g in row]
 
 
-# [docs/13-the-way-up.md:314]
+# [docs/13-the-way-up.md:338]
 def back_linear(dy, x, w, dw):
     """y = w x, backwards: add dy's share to w's gradient dw; return the gradient of x."""
     dx = [0.0] * len(x)
@@ -157,7 +173,7 @@ def back_linear(dy, x, w, dw):
     return dx
 
 
-# [docs/13-the-way-up.md:333]
+# [docs/13-the-way-up.md:357]
 def mlp_opening(state_dict, tokenizer, docs):
     """Before training, rung 1 says its size, then checks its gradients on the first name."""
     yield "num params", size(state_dict)
@@ -167,7 +183,7 @@ def mlp_opening(state_dict, tokenizer, docs):
     yield "gradient check", (loss_n, loss_a, max(abs(gn - ga) for gn, ga in zip(grad_n, grad_a)))
 
 
-# [docs/13-the-way-up.md:369]
+# [docs/13-the-way-up.md:393]
 def mlp_learn(state_dict, tokens, step, steps, lr=1.0):
     """One step of gradient descent (SGD): every parameter moves against its gradient."""
     loss, grad = analytic_gradient(state_dict, tokens)
@@ -178,14 +194,14 @@ def mlp_learn(state_dict, tokens, step, steps, lr=1.0):
     return loss
 
 
-# [docs/13-the-way-up.md:383]
+# [docs/13-the-way-up.md:407]
 rung1 = SimpleNamespace(
     init=mlp_init, opening=mlp_opening, learn=mlp_learn,
     sample=lambda sd, tokenizer, rng: draw(
         lambda t: float_softmax([v / 0.5 for v in mlp(sd, t)]), tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:396]
+# [docs/13-the-way-up.md:420]
 def value_mlp_init(tokenizer, rng, n_embd=16):
     """Rung 2's model: rung 1's matrices, drawn the same way, made of Values."""
     return {"wte": matrix(tokenizer.vocab_size, n_embd, rng), "mlp_fc1": matrix(4 * n_embd, n_embd, rng),
@@ -198,7 +214,7 @@ def value_mlp(state_dict, token_id):
     return linear(h, state_dict["mlp_fc2"])
 
 
-# [docs/13-the-way-up.md:415]
+# [docs/13-the-way-up.md:439]
 def value_learn(state_dict, tokens, step, steps, lr=1.0):
     """One SGD step, with the gradients from backward()."""
     n = len(tokens) - 1
@@ -211,14 +227,14 @@ def value_learn(state_dict, tokens, step, steps, lr=1.0):
     return loss.data
 
 
-# [docs/13-the-way-up.md:428]
+# [docs/13-the-way-up.md:452]
 rung2 = SimpleNamespace(
     init=value_mlp_init, opening=lambda sd, tokenizer, docs: [("num params", size(sd))], learn=value_learn,
     sample=lambda sd, tokenizer, rng: draw(
         lambda t: [p.data for p in softmax([v / 0.5 for v in value_mlp(sd, t)])], tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:466]
+# [docs/13-the-way-up.md:490]
 RUNGS = [rung0, rung1, rung2]
 
 
@@ -236,7 +252,7 @@ def lines(events):
         yield what, value
 
 
-# [docs/13-the-way-up.md:489]
+# [docs/13-the-way-up.md:513]
 def shown(events, rung, steps):
     """The steps, printing those the revision prints: all for rung 0, else 1-5 and every 200th."""
     for what, value in events:
@@ -246,7 +262,7 @@ def shown(events, rung, steps):
         yield what, value
 
 
-# [docs/13-the-way-up.md:502]
+# [docs/13-the-way-up.md:526]
 def parse_args(argv):
     """The options of python -m microgpt.ladder: the rung, then --data, --seed, --steps."""
     p = options.argparse.ArgumentParser(prog="python -m microgpt.ladder",
@@ -259,7 +275,7 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-# [docs/13-the-way-up.md:522]
+# [docs/13-the-way-up.md:546]
 def main(argv=None):
     """python -m microgpt.ladder: climb one rung; returns the exit status."""
     guard.stop_on_signals()
@@ -277,7 +293,7 @@ def main(argv=None):
         return guard.failed(e)
 
 
-# [docs/13-the-way-up.md:540]
+# [docs/13-the-way-up.md:564]
 def names(events):
     """Print the 20 names as the revisions print them; the exit status, 0."""
     guard.show("\n--- inference (new, hallucinated names) ---")
@@ -286,6 +302,6 @@ def names(events):
     return 0
 
 
-# [docs/13-the-way-up.md:553]
+# [docs/13-the-way-up.md:577]
 if __name__ == "__main__":
     sys.exit(main())
