@@ -15,7 +15,7 @@ from microgpt.model import linear, matrix, softmax
 from microgpt.tokenizer import Tokenizer
 
 
-# [docs/13-the-way-up.md:58, 73]
+# [docs/13-the-way-up.md:65, 80]
 def climb(rung, data="names.txt", seed=42, steps=1000):
     """One rung of the ladder, top to bottom like chapter 9's run(): yields (what, value)."""
     rng = random.Random(seed)
@@ -34,7 +34,7 @@ def climb(rung, data="names.txt", seed=42, steps=1000):
         yield "sample", rung.sample(model, tokenizer, rng)
 
 
-# [docs/13-the-way-up.md:86]
+# [docs/13-the-way-up.md:93]
 def draw(probs_of, tokenizer, rng):
     """A name, a token at a time from BOS, each drawn from probs_of(the token before);
     it ends at BOS, or after 16 tokens."""
@@ -47,13 +47,13 @@ def draw(probs_of, tokenizer, rng):
     return tokenizer.decode(ids)
 
 
-# [docs/13-the-way-up.md:108]
+# [docs/13-the-way-up.md:115]
 def counts_init(tokenizer, rng):
     """Rung 0's model: how often each token has followed each other one; all 0 at first."""
     return [[0] * tokenizer.vocab_size for _ in range(tokenizer.vocab_size)]
 
 
-# [docs/13-the-way-up.md:119]
+# [docs/13-the-way-up.md:126]
 def bigram(counts, token_id):
     """The next token's probabilities: the row of counts, each plus 1 (add-one smoothing)."""
     row = counts[token_id]
@@ -61,7 +61,7 @@ def bigram(counts, token_id):
     return [(c + 1) / total for c in row]
 
 
-# [docs/13-the-way-up.md:136]
+# [docs/13-the-way-up.md:143]
 def add_up(numbers):
     """The sum of numbers, added one at a time from the left, as sum() did before
     Python 3.12 (which adds floats more accurately, so differently in the last bit)."""
@@ -71,7 +71,7 @@ def add_up(numbers):
     return total
 
 
-# [docs/13-the-way-up.md:153]
+# [docs/13-the-way-up.md:160]
 def counts_learn(counts, tokens, step, steps):
     """Score the document with the table as it is, then count the document's pairs in."""
     n = len(tokens) - 1
@@ -81,13 +81,13 @@ def counts_learn(counts, tokens, step, steps):
     return loss
 
 
-# [docs/13-the-way-up.md:166]
+# [docs/13-the-way-up.md:173]
 rung0 = SimpleNamespace(
     init=counts_init, opening=lambda counts, tokenizer, docs: (), learn=counts_learn,
     sample=lambda counts, tokenizer, rng: draw(lambda t: bigram(counts, t), tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:201]
+# [docs/13-the-way-up.md:208]
 def mlp_init(tokenizer, rng, n_embd=16):
     """Rung 1's model: an embedding table and a two-layer MLP, of plain numbers."""
     def draws(nout, nin):
@@ -96,13 +96,13 @@ def mlp_init(tokenizer, rng, n_embd=16):
             "mlp_fc2": draws(tokenizer.vocab_size, 4 * n_embd)}
 
 
-# [docs/13-the-way-up.md:216]
+# [docs/13-the-way-up.md:223]
 def size(state_dict):
     """How many numbers the model has: what rungs 1 and up print as num params."""
     return sum(len(row) for mat in state_dict.values() for row in mat)
 
 
-# [docs/13-the-way-up.md:232]
+# [docs/13-the-way-up.md:239]
 def float_linear(x, w):
     """Chapter 5's linear, on plain numbers."""
     return [add_up(wi * xi for wi, xi in zip(wo, x)) for wo in w]
@@ -116,14 +116,14 @@ def float_softmax(logits):
     return [e / total for e in exps]
 
 
-# [docs/13-the-way-up.md:246]
+# [docs/13-the-way-up.md:253]
 def mlp(state_dict, token_id):
     """The logits of the token after token_id: its embedding, through the MLP."""
     h = [max(0, v) for v in float_linear(state_dict["wte"][token_id], state_dict["mlp_fc1"])]
     return float_linear(h, state_dict["mlp_fc2"])
 
 
-# [docs/13-the-way-up.md:259]
+# [docs/13-the-way-up.md:266]
 def mean_loss(state_dict, tokens):
     """The document's mean cross-entropy loss, forward only."""
     n = len(tokens) - 1
@@ -141,7 +141,7 @@ def numerical_gradient(state_dict, tokens, eps=1e-5):
     return loss, grad
 
 
-# [docs/13-the-way-up.md:289, 309]
+# [docs/13-the-way-up.md:296, 316]
 def analytic_gradient(state_dict, tokens):
     """The loss and every parameter's gradient, derived by hand with the chain rule."""
     grad = {name: [[0.0] * len(row) for row in mat] for name, mat in state_dict.items()}
@@ -162,7 +162,7 @@ def analytic_gradient(state_dict, tokens):
     return (1 / n) * add_up(losses), [g for mat in grad.values() for row in mat for g in row]
 
 
-# [docs/13-the-way-up.md:338]
+# [docs/13-the-way-up.md:345]
 def back_linear(dy, x, w, dw):
     """y = w x, backwards: add dy's share to w's gradient dw; return the gradient of x."""
     dx = [0.0] * len(x)
@@ -173,7 +173,7 @@ def back_linear(dy, x, w, dw):
     return dx
 
 
-# [docs/13-the-way-up.md:357]
+# [docs/13-the-way-up.md:364]
 def mlp_opening(state_dict, tokenizer, docs):
     """Before training, rung 1 says its size, then checks its gradients on the first name."""
     yield "num params", size(state_dict)
@@ -183,7 +183,7 @@ def mlp_opening(state_dict, tokenizer, docs):
     yield "gradient check", (loss_n, loss_a, max(abs(gn - ga) for gn, ga in zip(grad_n, grad_a)))
 
 
-# [docs/13-the-way-up.md:393]
+# [docs/13-the-way-up.md:400]
 def mlp_learn(state_dict, tokens, step, steps, lr=1.0):
     """One step of gradient descent (SGD): every parameter moves against its gradient."""
     loss, grad = analytic_gradient(state_dict, tokens)
@@ -194,14 +194,14 @@ def mlp_learn(state_dict, tokens, step, steps, lr=1.0):
     return loss
 
 
-# [docs/13-the-way-up.md:407]
+# [docs/13-the-way-up.md:414]
 rung1 = SimpleNamespace(
     init=mlp_init, opening=mlp_opening, learn=mlp_learn,
     sample=lambda sd, tokenizer, rng: draw(
         lambda t: float_softmax([v / 0.5 for v in mlp(sd, t)]), tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:420]
+# [docs/13-the-way-up.md:427]
 def value_mlp_init(tokenizer, rng, n_embd=16):
     """Rung 2's model: rung 1's matrices, drawn the same way, made of Values."""
     return {"wte": matrix(tokenizer.vocab_size, n_embd, rng), "mlp_fc1": matrix(4 * n_embd, n_embd, rng),
@@ -214,7 +214,7 @@ def value_mlp(state_dict, token_id):
     return linear(h, state_dict["mlp_fc2"])
 
 
-# [docs/13-the-way-up.md:439]
+# [docs/13-the-way-up.md:446]
 def value_learn(state_dict, tokens, step, steps, lr=1.0):
     """One SGD step, with the gradients from backward()."""
     n = len(tokens) - 1
@@ -227,14 +227,14 @@ def value_learn(state_dict, tokens, step, steps, lr=1.0):
     return loss.data
 
 
-# [docs/13-the-way-up.md:452]
+# [docs/13-the-way-up.md:459]
 rung2 = SimpleNamespace(
     init=value_mlp_init, opening=lambda sd, tokenizer, docs: [("num params", size(sd))], learn=value_learn,
     sample=lambda sd, tokenizer, rng: draw(
         lambda t: [p.data for p in softmax([v / 0.5 for v in value_mlp(sd, t)])], tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:490]
+# [docs/13-the-way-up.md:497]
 RUNGS = [rung0, rung1, rung2]
 
 
@@ -252,7 +252,7 @@ def lines(events):
         yield what, value
 
 
-# [docs/13-the-way-up.md:513]
+# [docs/13-the-way-up.md:520]
 def shown(events, rung, steps):
     """The steps, printing those the revision prints: all for rung 0, else 1-5 and every 200th."""
     for what, value in events:
@@ -262,7 +262,7 @@ def shown(events, rung, steps):
         yield what, value
 
 
-# [docs/13-the-way-up.md:526]
+# [docs/13-the-way-up.md:533]
 def parse_args(argv):
     """The options of python -m microgpt.ladder: the rung, then --data, --seed, --steps."""
     p = options.argparse.ArgumentParser(prog="python -m microgpt.ladder",
@@ -275,7 +275,7 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-# [docs/13-the-way-up.md:546]
+# [docs/13-the-way-up.md:553]
 def main(argv=None):
     """python -m microgpt.ladder: climb one rung; returns the exit status."""
     guard.stop_on_signals()
@@ -293,7 +293,7 @@ def main(argv=None):
         return guard.failed(e)
 
 
-# [docs/13-the-way-up.md:564]
+# [docs/13-the-way-up.md:571]
 def names(events):
     """Print the 20 names as the revisions print them; the exit status, 0."""
     guard.show("\n--- inference (new, hallucinated names) ---")
@@ -302,6 +302,6 @@ def names(events):
     return 0
 
 
-# [docs/13-the-way-up.md:577]
+# [docs/13-the-way-up.md:584]
 if __name__ == "__main__":
     sys.exit(main())
