@@ -9,6 +9,8 @@ line printed too.
 import contextlib
 import io
 import json
+import math
+import random
 import signal
 import subprocess
 import sys
@@ -19,9 +21,12 @@ import pytest
 
 import book
 from microgpt import ladder
+from microgpt.autograd import Value
+from microgpt.tokenizer import Tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "ladder"
+LOG = ROOT / "docs" / "assets" / "ladder.json"  # made by python tools/bench.py --ladder --json ...
 RUNGS = range(len(ladder.RUNGS))
 SCREEN = 80  # lines: a screen of new code is the most a rung may add to the rung below
 
@@ -65,6 +70,50 @@ def test_the_whole_climb_of_each_rung_is_its_revisions_and_prints_what_it_printe
     assert [loss for _, loss in seen["step"]] == ref["losses"]
     assert seen["sample"] == ref["samples"]
     assert printed == ref["stdout"]
+    logged = log()[rung]
+    assert [loss for _, loss in seen["step"]] == logged["losses"]
+    assert seen["sample"] == logged["samples"]
+    assert seen.get("num params", [None])[0] == logged["num_params"]
+    docs, tokenizer, model = seen["num docs"][0], seen["vocab size"][0], seen["inference"][0]
+    assert ladder.held_out_loss(ladder.RUNGS[rung], model, tokenizer, docs) == logged["held_out"]
+
+
+def log():
+    return json.loads(LOG.read_text())["rungs"]
+
+
+@pytest.mark.parametrize("rung", RUNGS)
+def test_the_committed_log_of_each_rung_is_its_revisions_run(rung):
+    """The log the chapter's table is made from holds the reference's losses, names and size
+    (the full tier climbs each rung again and checks the log is what the code makes)."""
+    ref, logged = reference(rung, 1000), log()[rung]
+    assert (logged["rung"], logged["losses"], logged["samples"]) == (rung, ref["losses"], ref["samples"])
+    assert logged["num_params"] == ref["num_params"]
+    assert logged["seconds_per_step"] > 0
+
+
+def test_the_ends_of_the_ladder_score_as_chapter_10_scores_the_baseline_and_the_model():
+    """Rung 0, after 1000 steps, is chapter 10's bigram table; rung 5 is the default model."""
+    models = json.loads((ROOT / "docs" / "assets" / "default-eval.json").read_text())["models"]
+    assert math.isclose(log()[0]["held_out"], models["bigram"]["loss"], rel_tol=1e-12)
+    assert math.isclose(log()[5]["held_out"], models["microgpt"]["loss"], rel_tol=1e-12)
+
+
+def test_the_hand_derived_gradient_is_autograds_on_rung_1s_own_first_weights_and_name():
+    """analytic_gradient against rung 2's backward(), on the 3,184 weights rung 1 starts from."""
+    docs = ladder.load_docs("names.txt", rng := random.Random(42))
+    tokenizer = Tokenizer.from_docs(docs)
+    floats = ladder.rung1.init(tokenizer, rng)
+    values = {name: [[Value(x) for x in row] for row in mat] for name, mat in floats.items()}
+    tokens = [tokenizer.BOS] + tokenizer.encode(docs[0]) + [tokenizer.BOS]
+    loss = ladder.value_loss(values, tokens)
+    loss.backward()
+    by_hand_loss, by_hand = ladder.analytic_gradient(floats, tokens)
+    by_autograd = [p.grad for mat in values.values() for row in mat for p in row]
+    assert len(by_hand) == len(by_autograd) == ladder.size(floats)
+    assert math.isclose(by_hand_loss, loss.data, rel_tol=1e-15)
+    assert max(abs(h - a) for h, a in zip(by_hand, by_autograd)) < 1e-15
+    assert max(abs(g) for g in by_hand) > 1e-3  # the gradients are not all (nearly) zero
 
 
 def test_the_runner_prints_what_the_revision_prints_and_exits_0(main_ladder):
@@ -74,7 +123,7 @@ def test_the_runner_prints_what_the_revision_prints_and_exits_0(main_ladder):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["7"], "argument rung: invalid choice: 7 (choose from 0, 1, 2)"),
+    (["7"], "argument rung: invalid choice: 7 (choose from 0, 1, 2, 3, 4, 5)"),
     (["two"], "argument rung: invalid int value: 'two'"),
     (["0", "--steps", "-3"], "argument --steps: must be 0 or more, not -3"),
     (["0", "--data", "nope.txt"], "nope.txt: no such file"),

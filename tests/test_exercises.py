@@ -64,10 +64,10 @@ def test_the_exercises_are_numbered_in_order_and_each_names_its_check():
             assert f"python -m pytest --exercise {e.number}" in (ROOT / e.chapter).read_text(encoding="utf-8")
 
 
-def test_every_chapter_from_1_to_12_has_at_least_three_exercises():
+def test_every_chapter_has_at_least_three_exercises():
     counts = {page.number: sum(e.chapter == f"docs/{file}" for e in EVERY.values())
               for file, page in book.pages(ROOT).items() if page.number}
-    assert all(counts[n] >= 3 for n in range(1, 13)), counts
+    assert len(counts) >= 13 and all(n >= 3 for n in counts.values()), counts
 
 
 def test_your_block(exercise_number):

@@ -7,6 +7,10 @@
                                                NumPy) on the same run, a profile of a
                                                scalar step, its FLOPs and the
                                                processor's speed, saved for the book
+    python tools/bench.py --ladder --json docs/assets/ladder.json
+                                               every rung of chapter 13's ladder, climbed
+                                               in this process: its losses, names,
+                                               held-out loss and time per step
     python tools/bench.py --reference microgpt.py
                                                also time a reference script, for
                                                example Karpathy's original file
@@ -218,6 +222,29 @@ def engines_report(args):
             "params": n_params, "profile": prof, "flops": fl, "peak": pk, "runs": runs}
 
 
+def ladder_report(args):
+    """Each rung of chapter 13's ladder, climbed here for args.steps steps, one after the
+    other: what the climb yields, its held-out loss, and the seconds its steps took."""
+    from microgpt import ladder
+
+    rungs = []
+    for number, rung in enumerate(ladder.RUNGS):
+        seen = {"num params": [None]}
+        for what, value in ladder.climb(rung, args.data, steps=args.steps):
+            if what == "training":
+                start = time.perf_counter()
+            elif what == "inference":
+                seconds = time.perf_counter() - start
+            seen.setdefault(what, []).append(value)
+        docs, tokenizer, model = seen["num docs"][0], seen["vocab size"][0], seen["inference"][0]
+        rungs.append({"rung": number, "num_params": seen["num params"][0],
+                      "losses": [loss for _, loss in seen["step"]], "samples": seen["sample"],
+                      "held_out": ladder.held_out_loss(rung, model, tokenizer, docs, args.steps),
+                      "seconds_per_step": seconds / args.steps})
+        print(f"  rung {number}: {seconds / args.steps:.4f} s a step", flush=True)
+    return {"date": time.strftime("%Y-%m-%d"), "steps": args.steps, "machine": machine(args), "rungs": rungs}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Time a whole microgpt run (and optionally a "
                                 "reference script) and print a small table.")
@@ -229,7 +256,10 @@ def main(argv=None):
                    help="also time this script, run as 'python PATH' (e.g. Karpathy's microgpt.py)")
     p.add_argument("--engines", action="store_true",
                    help="compare the scalar and NumPy engines (chapter 12): profile, FLOPs, both runs")
-    p.add_argument("--json", type=Path, metavar="PATH", help="with --engines: also save the results to PATH")
+    p.add_argument("--ladder", action="store_true",
+                   help="climb every rung of chapter 13's ladder: losses, names, held-out loss, time")
+    p.add_argument("--json", type=Path, metavar="PATH",
+                   help="with --engines or --ladder: also save the results to PATH")
     p.add_argument("--python", default=sys.executable,
                    help="the Python interpreter to run (default: this one)")
     args = p.parse_args(argv)
@@ -239,11 +269,16 @@ def main(argv=None):
         p.error(f"--data {args.data}: no such file")
     if args.reference and not args.reference.is_file():
         p.error(f"--reference {args.reference}: no such file")
-    if args.json and not (args.engines and args.json.resolve().parent.is_dir()):
-        p.error(f"--json {args.json}: needs --engines and an existing folder")
+    if args.json and not ((args.engines or args.ladder) and args.json.resolve().parent.is_dir()):
+        p.error(f"--json {args.json}: needs --engines or --ladder, and an existing folder")
 
     print(f"{platform.python_implementation()} {platform.python_version()} on "
           f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs", flush=True)
+    if args.ladder:
+        report = ladder_report(args)
+        if args.json:
+            tangle.write_atomically(args.json, json.dumps(report, indent=1) + "\n")
+        return 0
     if args.engines:
         report = engines_report(args)
         rows = list(report["runs"].values())
