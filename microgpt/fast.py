@@ -146,7 +146,7 @@ def backward(weights, config, ids, targets, probs, saved):
     return grads
 
 
-# [docs/12-efficiency.md:554]
+# [docs/12-efficiency.md:555]
 def adam_update(weights, grads, m, v, step, num_steps, lr=0.01, beta1=0.85, beta2=0.99, eps=1e-8):
     """Chapter 7's Adam step on every weight matrix at once (step counts from 0)."""
     lr_t = lr * (1 - step / num_steps)
@@ -159,7 +159,7 @@ def adam_update(weights, grads, m, v, step, num_steps, lr=0.01, beta1=0.85, beta
         p -= lr_t * m_hat / (v_hat ** 0.5 + eps)
 
 
-# [docs/12-efficiency.md:572]
+# [docs/12-efficiency.md:573]
 def train(weights, config, tokenizer, docs, num_steps, lr=0.01):
     """Chapter 7's train, on arrays: trains weights in place; yields (step, loss) after each step."""
     m = {name: np.zeros_like(a) for name, a in weights.items()}
@@ -173,7 +173,7 @@ def train(weights, config, tokenizer, docs, num_steps, lr=0.01):
         yield step + 1, loss
 
 
-# [docs/12-efficiency.md:605]
+# [docs/12-efficiency.md:606]
 def sample(weights, config, tokenizer, rng, temperature=0.5, prompt=""):
     """Chapter 8's sample, on arrays: the same draws from rng, so the same names."""
     ids = tokenizer.encode(prompt)
@@ -187,7 +187,7 @@ def sample(weights, config, tokenizer, rng, temperature=0.5, prompt=""):
     return tokenizer.decode(ids)
 
 
-# [docs/12-efficiency.md:633]
+# [docs/12-efficiency.md:634]
 def model(state_dict):
     """The engine's model, made from chapter 4's initial weights: their arrays."""
     return to_arrays(state_dict)
@@ -198,7 +198,7 @@ def size(weights):
     return sum(a.size for a in weights.values())
 
 
-# [docs/12-efficiency.md:644]
+# [docs/12-efficiency.md:645]
 def loss(weights, config, tokens):
     """doc_loss as a plain number: the mean loss on one document's tokens."""
     return doc_loss(weights, config, tokens)[0]

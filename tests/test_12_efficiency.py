@@ -308,6 +308,14 @@ def test_the_words_for_the_speed_up_agree_with_the_measurement(bench):
     assert 200 <= ratio < 1000, f"measured {ratio:.0f} times faster, but {said} say hundreds"
 
 
+def test_the_readmes_time_for_the_default_run_is_the_benchmarks(bench):
+    """The quick start says how long the first command takes; the benchmark measured it."""
+    said = re.search(r"python -m microgpt +# train on names.txt for 1000 steps \(~(\d+) min\)",
+                     (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert said, "README's quick start no longer says how long the default run takes"
+    assert int(said.group(1)) == round(bench["runs"]["scalar"]["wall"] / 60)
+
+
 # --- the bigger run ---------------------------------------------------------------------
 
 

@@ -128,3 +128,16 @@ def test_the_link_check_finds_broken_links_and_anchors(tmp_path):
         ("index.html", "https://book.example.org/c/"), ("index.html", "missing.svg"),
         ("a/index.html", "../../outside/"), ("a/index.html", "#gone"),
     }
+
+
+def test_every_file_of_the_repository_the_book_names_exists():
+    """A path such as `tests/test_torch.py` or `docs/assets/ladder.json` in a chapter's text
+    is a promise to the reader that the file is there."""
+    import re
+
+    named = re.compile(r"`((?:tests|tools|docs|microgpt)/[\w./-]+\.(?:py|json|jsonl|md|mjs|js|txt))`")
+    paths = {(file, path) for file in book.pages(ROOT)
+             for path in named.findall((ROOT / "docs" / file).read_text(encoding="utf-8"))}
+    assert ("07-training.md", "tests/test_torch.py") in paths   # the PyTorch check, which chapter 12 cites
+    missing = sorted((file, path) for file, path in paths if not (ROOT / path).exists())
+    assert not missing, missing
