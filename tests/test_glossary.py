@@ -9,6 +9,7 @@ item, and defines nothing. A new bold term without an entry fails the test,
 and so does an EMPHASIS word that no chapter uses any more.
 """
 
+import functools
 import re
 from pathlib import Path
 
@@ -32,6 +33,7 @@ EMPHASIS = {
     "last", "yes",                     # ch. 10: stress
     "simplifications",                 # ch. 11: the note on how to read the chapter
     "cleaning", "storage", "speed", "bytes, not characters",  # ch. 11: list items' lead-ins
+    "added", "changed", "removed",     # ch. 13: list items' lead-ins (what each rung does)
 }
 
 
@@ -58,6 +60,7 @@ def chapters():
     return found
 
 
+@functools.lru_cache(maxsize=None)   # asked once per glossary entry; a chapter is read once
 def anchors(source):
     """The anchors a link into a chapter may name: its title's, and every
     explicit {#anchor} of its headings (read with markdown-it, not the tool's parser)."""
