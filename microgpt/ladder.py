@@ -249,7 +249,7 @@ rung2 = SimpleNamespace(
         lambda t: [p.data for p in softmax([v / 0.5 for v in value_mlp(sd, t)])], tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:553]
+# [docs/13-the-way-up.md:556]
 ONE_HEAD = Config(n_head=1)
 
 
@@ -263,7 +263,7 @@ def attention_init(tokenizer, rng):
     return {name: matrix(nout, nin, rng) for name, (nout, nin) in shapes.items()}
 
 
-# [docs/13-the-way-up.md:575]
+# [docs/13-the-way-up.md:578]
 rung3 = SimpleNamespace(
     init=attention_init, opening=lambda sd, tokenizer, docs: [("num params", size(sd))],
     learn=lambda sd, tokens, step, steps: sgd(sd, doc_loss(sd, ONE_HEAD, tokens), step, steps, lr=0.1),
@@ -271,7 +271,7 @@ rung3 = SimpleNamespace(
     sample=lambda sd, tokenizer, rng: sample(sd, ONE_HEAD, tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:617]
+# [docs/13-the-way-up.md:620]
 rung4 = SimpleNamespace(
     init=lambda tokenizer, rng: init_state_dict(Config(), tokenizer.vocab_size, rng),
     opening=lambda sd, tokenizer, docs: [("num params", size(sd))],
@@ -280,7 +280,7 @@ rung4 = SimpleNamespace(
     sample=lambda sd, tokenizer, rng: sample(sd, Config(), tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:638]
+# [docs/13-the-way-up.md:641]
 def adam_init(tokenizer, rng):
     """Rung 5's model: rung 4's parameters, with Adam's two running averages for each."""
     state_dict = rung4.init(tokenizer, rng)
@@ -288,7 +288,7 @@ def adam_init(tokenizer, rng):
     return SimpleNamespace(state_dict=state_dict, m=[0.0] * n, v=[0.0] * n)
 
 
-# [docs/13-the-way-up.md:649]
+# [docs/13-the-way-up.md:652]
 def adam_learn(model, tokens, step, steps):
     """One step of chapter 7's train: the loss, backward(), and Adam's update."""
     loss = doc_loss(model.state_dict, Config(), tokens)
@@ -303,7 +303,7 @@ rung5 = SimpleNamespace(
     sample=lambda model, tokenizer, rng: sample(model.state_dict, Config(), tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:689]
+# [docs/13-the-way-up.md:692]
 RUNGS = [rung0, rung1, rung2, rung3, rung4, rung5]
 
 
@@ -321,7 +321,7 @@ def lines(events):
         yield what, value
 
 
-# [docs/13-the-way-up.md:712]
+# [docs/13-the-way-up.md:715]
 def shown(events, rung, steps):
     """The steps, printing those the revision prints: all for rung 0, else 1-5 and every 200th."""
     for what, value in events:
@@ -332,7 +332,7 @@ def shown(events, rung, steps):
         yield what, value
 
 
-# [docs/13-the-way-up.md:726]
+# [docs/13-the-way-up.md:729]
 def parse_args(argv):
     """The options of python -m microgpt.ladder: the rung, then --data, --seed, --steps."""
     p = options.argparse.ArgumentParser(prog="python -m microgpt.ladder",
@@ -345,7 +345,7 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-# [docs/13-the-way-up.md:746]
+# [docs/13-the-way-up.md:749]
 def main(argv=None):
     """python -m microgpt.ladder: climb one rung; returns the exit status."""
     guard.stop_on_signals()
@@ -363,7 +363,7 @@ def main(argv=None):
         return guard.failed(e)
 
 
-# [docs/13-the-way-up.md:764]
+# [docs/13-the-way-up.md:767]
 def names(events):
     """Print the 20 names as the revisions print them; the exit status, 0."""
     guard.show("\n--- inference (new, hallucinated names) ---")
@@ -372,12 +372,12 @@ def names(events):
     return 0
 
 
-# [docs/13-the-way-up.md:777]
+# [docs/13-the-way-up.md:780]
 if __name__ == "__main__":
     sys.exit(main())
 
 
-# [docs/13-the-way-up.md:790]
+# [docs/13-the-way-up.md:793]
 def held_out_loss(rung, model, tokenizer, docs, steps=1000):
     """Chapter 10's held-out loss of a rung's model, trained for steps steps on docs:
     the held-out names' total loss, over the number of positions scored."""

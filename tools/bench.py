@@ -229,7 +229,7 @@ def ladder_report(args):
 
     rungs = []
     for number, rung in enumerate(ladder.RUNGS):
-        seen = {"num params": [None]}
+        seen = {}
         for what, value in ladder.climb(rung, args.data, steps=args.steps):
             if what == "training":
                 start = time.perf_counter()
@@ -237,7 +237,7 @@ def ladder_report(args):
                 seconds = time.perf_counter() - start
             seen.setdefault(what, []).append(value)
         docs, tokenizer, model = seen["num docs"][0], seen["vocab size"][0], seen["inference"][0]
-        rungs.append({"rung": number, "num_params": seen["num params"][0],
+        rungs.append({"rung": number, "num_params": seen.get("num params", [None])[0],
                       "losses": [loss for _, loss in seen["step"]], "samples": seen["sample"],
                       "held_out": ladder.held_out_loss(rung, model, tokenizer, docs, args.steps),
                       "seconds_per_step": seconds / args.steps})

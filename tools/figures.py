@@ -144,6 +144,27 @@ def line_chart(ys, *, alt, caption, window=None, marks=(), x_label="step", y_lab
     return figure(width, height, alt, caption, body)
 
 
+def curves(series, window, *, alt, caption, x_label="step", y_label="", width=640, height=300):
+    """The moving average over window steps of each of several series (name, ys), one
+    coloured line each, against the step: several runs on one chart."""
+    left, right, top, bottom = 48, 16, 34, 42
+    averages = [(name, moving_average(ys, window)) for name, ys in series]
+    steps = max(len(ys) for _, ys in series)
+    y_ticks = ticks(min(min(a) for _, a in averages), max(max(a) for _, a in averages))
+    x_of = lambda i: left + (i - 1) * (width - left - right) / max(steps - 1, 1)  # noqa: E731
+    y_of = lambda y: top + (y_ticks[-1] - y) * (height - top - bottom) / (y_ticks[-1] - y_ticks[0])  # noqa: E731
+    body = y_axis(y_ticks, left, width - right, y_of, y_label, top)
+    for t in [t for t in ticks(0, steps) if t <= steps]:
+        body.append(text(x_of(max(t, 1)), height - bottom + 16, tick_label(max(t, 1))))
+    body.append(text((left + width - right) / 2, height - 8, x_label))
+    for k, (name, avg) in enumerate(averages):
+        points = " ".join(f"{num(x_of(i))},{num(y_of(y))}" for i, y in enumerate(avg, window))
+        body.append(f'<polyline class="series" points="{points}" fill="none" stroke="{PALETTE[k % len(PALETTE)]}" '
+                    f'stroke-width="2"><title>{esc(name)}</title></polyline>')
+    body += legend([(name, PALETTE[k % len(PALETTE)], "line") for k, (name, _) in enumerate(series)], left + 40, 16)
+    return figure(width, height, alt, caption, body)
+
+
 # ----------------------------------------------------------------- bar chart
 
 def bar_chart(labels, series, *, alt, caption, y_label="", show_values=False,
