@@ -70,14 +70,14 @@ def bigram(tokenizer, config, names):
     return [[c / sum(row) for c in row] for row in counts]
 
 
-# [docs/10-did-it-learn.md:218]
+# [docs/10-did-it-learn.md:222]
 def bigram_nll(probs, tokenizer, config, doc):
     """The bigram table's total negative log-likelihood of doc, over its n scored positions."""
     tokens, n = framed(tokenizer, config, doc)
-    return -sum(math.log(probs[a][b]) for a, b in zip(tokens[:n], tokens[1:n + 1]))
+    return -math.fsum(math.log(probs[a][b]) for a, b in zip(tokens[:n], tokens[1:n + 1]))
 
 
-# [docs/10-did-it-learn.md:273]
+# [docs/10-did-it-learn.md:277]
 def bigram_sample(probs, tokenizer, config, rng, temperature=0.5):
     """A name drawn from the bigram table, the way sample() draws one from the model."""
     ids, token_id = [], tokenizer.BOS
@@ -90,14 +90,14 @@ def bigram_sample(probs, tokenizer, config, rng, temperature=0.5):
     return tokenizer.decode(ids)
 
 
-# [docs/10-did-it-learn.md:288]
+# [docs/10-did-it-learn.md:292]
 def memorised(names, docs, trained):
     """How many of names are in docs (the whole data file), and how many are trained names."""
     known, seen = set(docs), set(trained)
     return sum(name in known for name in names), sum(name in seen for name in names)
 
 
-# [docs/10-did-it-learn.md:325, 345]
+# [docs/10-did-it-learn.md:329, 349]
 def evaluate(model, config, tokenizer, docs, steps, samples, temperature=0.5, seed=42, size=HELD_OUT,
              engine=scalar):
     """Held-out loss and copies of the model (samples: names it drew) and of the two baselines."""
@@ -120,10 +120,10 @@ def evaluate(model, config, tokenizer, docs, steps, samples, temperature=0.5, se
 def row(nll, positions, names, docs, trained):
     """One model's line of the result: held-out loss, copies, and the names it wrote."""
     in_data, in_trained = memorised(names, docs, trained)
-    return {"loss": sum(nll) / positions, "in_data": in_data, "in_trained": in_trained, "names": names}
+    return {"loss": math.fsum(nll) / positions, "in_data": in_data, "in_trained": in_trained, "names": names}
 
 
-# [docs/10-did-it-learn.md:369]
+# [docs/10-did-it-learn.md:373]
 def table(result):
     """The evaluation as a short text table."""
     n = result["samples"]

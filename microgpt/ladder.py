@@ -323,11 +323,11 @@ def lines(events):
 
 # [docs/13-the-way-up.md:715]
 def shown(events, rung, steps):
-    """The steps, printing those the revision prints: all for rung 0, else 1-5 and every 200th."""
+    """The steps, printing those the revision prints: all for rungs 0 and 5, else 1-5 and every 200th."""
     for what, value in events:
         if what == "step":
             step, loss = value
-            if rung == 0 or step <= 5 or (step - 1) % 200 == 0:
+            if rung in (0, 5) or step <= 5 or (step - 1) % 200 == 0:
                 guard.show(f"step {step:4d} / {steps:4d} | loss {loss:.4f}")
         yield what, value
 

@@ -259,6 +259,23 @@ def test_the_dark_mode_toggle_switches_the_scheme(browser, server):
     context.close()
 
 
+def test_a_cite_box_of_an_unpublished_site_gives_the_address_of_the_copy_being_read(browser, server):
+    """Built without site_url, the cite boxes hold a placeholder; the page puts in its own
+    address and the chapter's anchor, in the text and in every format (docs/javascripts/cite.js)."""
+    context = new_context(browser, lambda url: None)
+    page = context.new_page()
+    page.goto(server + "06-transformer/", wait_until="networkidle")
+    box = page.locator(".admonition.quote").filter(has_text="Cite this chapter")
+    page.wait_for_function("() => !document.body.textContent.includes('(the address of this page)')", timeout=5_000)
+    parts = {"text": box.locator("p:not(.admonition-title)").first.inner_text()}
+    for name in ("BibTeX", "CSL-JSON", "RIS"):
+        box.get_by_text(name, exact=True).click()
+        parts[name] = box.locator(".tabbed-block:visible").inner_text()
+    url = server + "06-transformer/#06-transformer"
+    assert all(part.count(url) == 1 for part in parts.values()), parts
+    context.close()
+
+
 @pytest.mark.slow
 def test_the_print_page_reads_well(browser, server, built_site):
     """The whole book on one page, as the page tests judge each chapter (the order of its

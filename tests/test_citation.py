@@ -1,6 +1,9 @@
-"""Citations: every chapter ends with a *Cite this chapter* box made from one
-source (pyproject.toml and mkdocs.yml), the How to cite page cites the whole
-book from the same source, and CITATION.cff agrees with it and is valid CFF 1.2."""
+"""Citations: every chapter ends with a *Cite this chapter* box made from one record
+(pyproject.toml, mkdocs.yml and the edition being built), in BibTeX that a real
+bibliography tool parses and formats, CSL-JSON and RIS, and carries the citation_* tags
+in its head; the How to cite page cites the whole book from the same record; CITATION.cff
+agrees with it and is valid CFF 1.2 (cffconvert); the publishing workflow builds what CI
+builds; and two editions built with mike each have their own permanent addresses."""
 
 import datetime
 import html
@@ -12,17 +15,24 @@ import sys
 import tomllib
 from pathlib import Path
 
+import json
+import os
+
 import pytest
 import yaml
+from pybtex import errors as pybtex_errors
+from pybtex.database import parse_string
+from pybtex.plugin import find_plugin
 
 import book
+import cite
 import mkdocs_hooks as hooks
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-SITE_URL = book.config(ROOT)["site_url"]
+ADDRESS = book.config(ROOT)["site_url"]  # empty until the book is published
 VERSION = PYPROJECT["project"]["version"]
 BOOK = PYPROJECT["tool"]["microgpt-book"]
 
@@ -56,7 +66,7 @@ def text(fragment):
 
 
 def boxes(page_html, title):
-    """The text of each admonition titled `title`: (code block text, the rest)."""
+    """The text of each admonition titled `title`: ([its code blocks' text], the rest)."""
     found = []
     head = '<div class="admonition quote">\n<p class="admonition-title">' + title + "</p>"
     for match in re.finditer(re.escape(head), page_html):
@@ -66,72 +76,111 @@ def boxes(page_html, title):
             if depth == 0:
                 body = page_html[match.end():tag.start()]
                 break
-        code = re.search(r"<code>(.*?)</code>", body, re.S)
-        found.append((text(code.group(1)) if code else "", text(re.sub(r"<pre.*?</pre>", "", body, flags=re.S))))
+        codes = [text(code) for code in re.findall(r"<code>(.*?)</code>", body, re.S)]
+        found.append((codes, text(re.sub(r"<pre.*?</pre>", "", body, flags=re.S))))
     return found
 
 
-def parse_bibtex(entry):
-    """A minimal BibTeX reader: @type{key, name = {value}, ...}. Braces must
-    balance; returns (type, key, {field: value})."""
-    match = re.match(r"\s*@(\w+)\{([^,\s]+),", entry)
-    assert match, f"not a BibTeX entry: {entry!r}"
-    kind, key, rest = match.group(1), match.group(2), entry[match.end():]
-    fields, i = {}, 0
-    while True:
-        field = re.compile(r"\s*(\w+)\s*=\s*\{").match(rest, i)
-        if not field:
-            break
-        depth, j = 1, field.end()
-        while depth:
-            assert j < len(rest), f"unbalanced braces in {field.group(1)}"
-            depth += {"{": 1, "}": -1}.get(rest[j], 0)
-            j += 1
-        fields[field.group(1)] = rest[field.end():j - 1]
-        i = re.compile(r"\s*,?").match(rest, j).end()
-    assert re.fullmatch(r"\s*\}\s*", rest[i:]), f"junk after the fields: {rest[i:]!r}"
-    return kind, key, fields
+def bibtex_entry(source):
+    """(type, key, fields) of the one entry of a BibTeX text, read by pybtex."""
+    data = parse_string(source, "bibtex")
+    assert len(data.entries) == 1, source
+    (key, entry), = data.entries.items()
+    fields = {name.lower(): value for name, value in entry.fields.items()}
+    for name in ("title", "booktitle"):   # braced whole, to keep their capitals
+        if name in fields:
+            assert fields[name].startswith("{") and fields[name].endswith("}"), (name, fields[name])
+            fields[name] = fields[name][1:-1]
+    fields["author"] = " and ".join(str(person).strip("{}") for person in entry.persons.get("author", []))
+    return entry.type, key, fields
 
 
-def test_the_minimal_bibtex_reader_rejects_broken_entries():
-    good = "@book{k,\n  title = {A {B} c},\n  year = {2026},\n}"
-    assert parse_bibtex(good) == ("book", "k", {"title": "A {B} c", "year": "2026"})
-    for broken in ("@book{k,\n  title = {A {B c},\n}", "@book{k, title = {A}} x", "book{k, title = {A}}"):
-        with pytest.raises(AssertionError):
-            parse_bibtex(broken)
+# biblatex's data model (its manual, section 2): the required fields of the two types the
+# book uses, and the fields the entries may carry. Classic BibTeX styles are run for real.
+BIBLATEX_REQUIRED = {"book": {"author", "title"}, "incollection": {"author", "title", "booktitle"}}
+BIBLATEX_FIELDS = {"author", "title", "booktitle", "chapter", "publisher", "year", "note", "url", "urldate"}
 
 
-def test_every_chapter_ends_with_its_citation(site):
-    assert len(chapters()) >= 10
+def formatted(source, style):
+    """The entry formatted by pybtex's classic style, as text; any warning is an error."""
+    pybtex_errors.set_strict_mode(True)
+    try:
+        data = parse_string(source, "bibtex")
+        formatter = find_plugin("pybtex.style.formatting", style)()
+        return [e.text.render_as("text") for e in formatter.format_bibliography(data).entries][0]
+    finally:
+        pybtex_errors.set_strict_mode(False)
+
+
+def tabs(codes):
+    """A box's three formats, in the order it shows them: BibTeX, CSL-JSON, RIS."""
+    assert len(codes) == 3, codes
+    return codes[0], json.loads(codes[1]), dict(line.split("  - ", 1) if "  - " in line else (line.strip(" -"), "")
+                                                for line in codes[2].split("\n"))
+
+
+def test_every_chapter_ends_with_its_citation_in_three_formats_and_its_head_has_the_tags(site):
+    assert len(chapters()) >= 13
     for chapter, page, number in chapters():
         page_html = (site / page / "index.html").read_text(encoding="utf-8")
         found = boxes(page_html, "Cite this chapter")
         assert len(found) == 1, f"{chapter}: {len(found)} citation boxes"
-        bibtex, plain = found[0]
+        (bib, csl, ris), plain = tabs(found[0][0]), found[0][1]
         anchor = "preface" if chapter == "index.md" else chapter.removesuffix(".md")
-        url = SITE_URL.rstrip("/") + "/" + page + "#" + anchor
         assert f'<h1 id="{anchor}">' in page_html, f"{chapter}: the cited anchor is not the title's"
+        title = text(re.search(r"<h1[^>]*>(.*?)</h1>", page_html, re.S).group(1)).rstrip("¶").split(". ", 1)[1]
+        url = hooks.chapter_url(hooks.metadata(), page, anchor) or cite.PAGE_URL  # the draft's: the page's own
 
-        kind, key, fields = parse_bibtex(bibtex)
-        assert kind == "inbook" and key == f"microgpt-book-ch{number:02d}"
-        for field in ("author", "title", "booktitle", "chapter", "version", "year", "url"):
-            assert fields.get(field), f"{chapter}: no {field}"
-        assert fields["version"] == VERSION
-        assert fields["year"] == str(BOOK["year"])
-        assert fields["booktitle"] == BOOK["title"]
-        assert fields["chapter"] == str(number)
-        assert fields["url"] == url
-        for author in PYPROJECT["project"]["authors"]:
-            assert author["name"] in fields["author"]
-        h1 = text(re.search(r"<h1[^>]*>(.*?)</h1>", page_html, re.S).group(1)).rstrip("¶")
-        assert h1 == f"{number}. {fields['title']}"
-
-        for part in (VERSION, str(BOOK["year"]), BOOK["title"], f"Chapter {number}", fields["title"], url):
+        kind, key, fields = bibtex_entry(bib)
+        assert (kind, key) == ("incollection", f"microgpt-book-ch{number:02d}")
+        assert (fields["title"], fields["booktitle"], fields["chapter"]) == (title, BOOK["title"], str(number))
+        assert (fields["year"], fields["url"]) == (str(BOOK["year"]), url)
+        assert "Unreleased draft" in fields["note"] and VERSION in fields["note"]   # the tests build the draft
+        assert fields["author"] == " and ".join(a["name"] for a in PYPROJECT["project"]["authors"])
+        item, = csl
+        assert (item["type"], item["title"], item["container-title"], item["chapter-number"], item["URL"]) == \
+            ("chapter", title, BOOK["title"], str(number), url)
+        assert (ris["TY"], ris["TI"], ris["T2"], ris["UR"], ris["PY"]) == ("CHAP", title, BOOK["title"], url,
+                                                                          str(BOOK["year"]))
+        for part in (str(BOOK["year"]), BOOK["title"], f"Chapter {number}", title, "draft", url):
             assert part in plain, f"{chapter}: the plain citation lacks {part!r}"
+        assert ("the address given is that of the copy you are reading" in plain) == (not ADDRESS)
+
+        head = page_html.split("</head>")[0]
+        tags = dict(re.findall(r'<meta name="(citation_(?!author)\w+)" content="([^"]*)">', head))
+        assert (html.unescape(tags["citation_title"]), html.unescape(tags["citation_inbook_title"])) == \
+            (title, BOOK["title"])
+        assert tags["citation_publication_date"] == str(BOOK["year"])
+        assert ("citation_public_url" in tags) == bool(ADDRESS)
+        assert re.findall(r'<meta name="citation_author" content="([^"]*)">', head) == \
+            [a["name"] for a in PYPROJECT["project"]["authors"]]
 
 
-def test_chapter_numbers_follow_the_reading_order():
-    assert [number for _, _, number in chapters()] == list(range(len(chapters())))
+@pytest.mark.parametrize("style", ["plain", "unsrt", "alpha"])
+def test_every_bibtex_entry_formats_in_a_classic_style_and_fits_biblatex(style):
+    """pybtex, strict: a missing field or a bad name is an error, not a warning. The
+    formatted text holds what a reader needs to find the chapter."""
+    meta = hooks.metadata(environ={"MIKE_DOCS_VERSION": "0.2"})
+    meta["address"] = "https://book.invalid/"
+    for chapter in [c for c in book.pages(ROOT).values() if c.number is not None] + [None]:
+        if chapter is None:
+            record = cite.book_record(meta, hooks.chapter_url(meta, ""))
+        else:
+            page = "" if chapter.file == "index.md" else chapter.file.removesuffix(".md") + "/"
+            record = cite.chapter_record(meta, chapter.number, chapter.title,
+                                         hooks.chapter_url(meta, page, chapter.anchor))
+        source = cite.bibtex(record)
+        shown = formatted(source, style)
+        for part in (record["title"], str(BOOK["year"]), record["url"]) + ((record["chapter_title"],) if chapter else ()):
+            assert part in shown, f"{style} lost {part!r}: {shown}"
+        kind, _key, fields = bibtex_entry(source)
+        assert BIBLATEX_REQUIRED[kind] <= set(fields) and set(fields) <= BIBLATEX_FIELDS, fields
+
+
+def test_the_classic_style_check_can_fail():
+    entry = "@incollection{k,\n  author = {A},\n  title = {T},\n  year = {2026},\n}"   # no booktitle
+    with pytest.raises(Exception):
+        formatted(entry, "plain")
 
 
 def test_pages_that_are_not_chapters_have_no_chapter_citation(site):
@@ -140,19 +189,28 @@ def test_pages_that_are_not_chapters_have_no_chapter_citation(site):
     for chapter in others:
         page_html = (site / page_path(chapter) / "index.html").read_text(encoding="utf-8")
         assert not boxes(page_html, "Cite this chapter"), chapter
+        assert 'name="citation_title"' not in page_html, chapter
 
 
-def test_the_how_to_cite_page_cites_the_book_from_the_same_source(site):
+def test_the_how_to_cite_page_cites_the_book_from_the_same_record(site):
     page_html = (site / "cite" / "index.html").read_text(encoding="utf-8")
     found = boxes(page_html, "Cite this book")
     assert len(found) == 1
-    kind, key, fields = parse_bibtex(found[0][0])
+    (bib, csl, ris), _plain = tabs(found[0][0]), found[0][1]
+    kind, key, fields = bibtex_entry(bib)
     assert (kind, key) == ("book", "microgpt-book")
-    assert fields["version"] == VERSION and fields["url"] == SITE_URL
+    assert fields["url"] == (ADDRESS or cite.SITE_URL)
     assert fields["title"] == BOOK["title"] and fields["year"] == str(BOOK["year"])
+    assert (csl[0]["type"], ris["TY"]) == ("book", "BOOK")
     for _chapter, page, number in chapters():
         assert f"microgpt-book-ch{number:02d}" in page_html
     assert "CITATION.cff" in page_html
+
+
+def test_every_page_of_the_draft_says_it_is_a_draft(site):
+    for source in book.nav(ROOT):
+        page_html = (site / page_path(source) / "index.html").read_text(encoding="utf-8")
+        assert page_html.count('class="mg-draft"') == 1, source
 
 
 def book_copy(tmp_path, version=None, year=None, site_url=None):
@@ -164,25 +222,33 @@ def book_copy(tmp_path, version=None, year=None, site_url=None):
     if year:
         pyproject = pyproject.replace(f"year = {BOOK['year']}", f"year = {year}", 1)
     if site_url:
-        mkdocs = mkdocs.replace(f"site_url: {SITE_URL}", f"site_url: {site_url}", 1)
+        mkdocs = mkdocs.replace('site_url: ""', f'site_url: "{site_url}"', 1)
+        assert site_url in mkdocs
     (tmp_path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     (tmp_path / "mkdocs.yml").write_text(mkdocs, encoding="utf-8")
     return tmp_path
 
 
-def test_the_box_follows_its_sources(tmp_path):
-    meta = hooks.metadata(book_copy(tmp_path, version="9.8.7", year=2031, site_url="https://example.com/book/"))
-    assert meta["version"] == "9.8.7" and meta["year"] == 2031 and meta["url"] == "https://example.com/book/"
-    url = hooks.chapter_url(meta["url"], "03-autograd/", book.chapter_anchor("03-autograd.md"))
-    assert url == "https://example.com/book/03-autograd/#03-autograd"
-    box = hooks.cite_chapter_box(meta, 3, "Autograd", url)
-    assert "9.8.7" in box and VERSION not in box
-    assert "{2031}" in box and "(2031)" in box
-    assert box.count("https://example.com/book/03-autograd/#03-autograd") == 2
+def test_the_box_follows_its_sources_and_names_the_edition_or_the_draft(tmp_path):
+    root = book_copy(tmp_path, version="9.8.7", year=2031, site_url="https://book.invalid/")
+    chapter = book.pages(ROOT)["03-autograd.md"]
+    edition = hooks.metadata(root, environ={"MIKE_DOCS_VERSION": "0.2", "SOURCE_DATE_EPOCH": "1800000000"})
+    assert (edition["version"], edition["year"], edition["address"]) == ("9.8.7", 2031, "https://book.invalid/")
+    assert (edition["edition"], edition["date"]) == ("0.2", "2027-01-15")
+    box = hooks.cite_chapter_box(edition, chapter, "03-autograd/")
     assert box.startswith('!!! quote "Cite this chapter"\n')
-    bibtex = re.search(r"```bibtex\n(.*?)\n\s*```", box, re.S).group(1)
-    kind, key, fields = parse_bibtex("\n".join(line.removeprefix("    ") for line in bibtex.split("\n")))
-    assert (kind, key, fields["version"], fields["chapter"]) == ("inbook", "microgpt-book-ch03", "9.8.7", "3")
+    assert "Edition 0.2, 2027-01-15" in box and "draft" not in box.lower()
+    assert box.count("https://book.invalid/0.2/03-autograd/#03-autograd") == 4   # the line and three formats
+    assert "{2031}" in box and "(2031)" in box and cite.PAGE_URL not in box
+    draft = hooks.metadata(root, environ={"MIKE_DOCS_VERSION": hooks.DRAFT})
+    assert draft["edition"] is None and hooks.metadata(root, environ={})["edition"] is None
+    box = hooks.cite_chapter_box(draft, chapter, "03-autograd/")
+    assert "Unreleased draft (after version 9.8.7)" in box
+    assert "https://book.invalid/03-autograd/#03-autograd" in box
+    (tmp_path / "unpublished").mkdir()
+    unpublished = hooks.metadata(book_copy(tmp_path / "unpublished"), environ={})
+    assert hooks.chapter_url(unpublished, "03-autograd/", "03-autograd") is None
+    assert hooks.cite_chapter_box(unpublished, chapter, "03-autograd/").count(cite.PAGE_URL) == 4
 
 
 def test_the_preface_is_cited_by_its_own_anchor():
@@ -211,90 +277,87 @@ def test_the_build_refuses_a_site_name_that_is_not_the_book_title(tmp_path):
 
 CFF = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
 
-# The top-level keys CFF 1.2.0 allows (its schema has additionalProperties: false).
-CFF_KEYS = {"abstract", "authors", "cff-version", "commit", "contact", "date-released", "doi",
-            "identifiers", "keywords", "license", "license-url", "message", "preferred-citation",
-            "references", "repository", "repository-artifact", "repository-code", "title", "type",
-            "url", "version"}
-CFF_PERSON = {"address", "affiliation", "alias", "city", "country", "email", "family-names", "fax",
-              "given-names", "name-particle", "name-suffix", "orcid", "post-code", "region", "tel",
-              "website"}
-CFF_ENTITY = {"address", "alias", "city", "country", "date-end", "date-start", "email", "fax",
-              "location", "name", "orcid", "post-code", "region", "tel", "website"}
+
+def cffconvert(path):
+    script = Path(sys.executable).parent / "cffconvert"     # the dev extra's, beside this Python
+    return subprocess.run([str(script), "--validate", "-i", str(path)], capture_output=True, text=True)
 
 
-def cff_problems(cff):
-    """What CFF 1.2.0's schema would reject, for the keys this project uses."""
-    problems = []
-    for key in ("cff-version", "message", "title", "authors"):
-        if key not in cff:
-            problems.append(f"missing {key}")
-    problems += [f"unknown key {key}" for key in set(cff) - CFF_KEYS]
-    if cff.get("cff-version") != "1.2.0":
-        problems.append("cff-version must be the string 1.2.0")
-    for key in ("message", "title", "abstract"):
-        if key in cff and not (isinstance(cff[key], str) and cff[key]):
-            problems.append(f"{key} must be a non-empty string")
-    authors = cff.get("authors")
-    if not (isinstance(authors, list) and authors):
-        problems.append("authors must be a non-empty list")
-    else:
-        for author in authors:
-            if not isinstance(author, dict):
-                problems.append(f"author {author!r} is not a mapping")
-            elif "name" in author and not set(author) - CFF_ENTITY:
-                pass  # an entity
-            elif ("family-names" in author or "given-names" in author) and not set(author) - CFF_PERSON:
-                pass  # a person
-            else:
-                problems.append(f"author {author!r} is neither a person nor an entity")
-    if "type" in cff and cff["type"] not in ("software", "dataset"):
-        problems.append("type must be software or dataset")
-    if "version" in cff and not (isinstance(cff["version"], (str, int, float)) and str(cff["version"])):
-        problems.append("version must be a string or a number")
-    if "date-released" in cff:
-        date = cff["date-released"]
-        if not (isinstance(date, datetime.date) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(date))):
-            problems.append("date-released must be YYYY-MM-DD")
-    for key in ("url", "repository-code", "repository", "repository-artifact", "license-url"):
-        if key in cff and not re.match(r"^(https|http|ftp|sftp)://.+", str(cff[key])):
-            problems.append(f"{key} must be a URL")
-    if "keywords" in cff and not (isinstance(cff["keywords"], list)
-                                  and all(isinstance(k, str) and k for k in cff["keywords"])):
-        problems.append("keywords must be a list of strings")
-    if "license" in cff and not isinstance(cff["license"], (str, list)):
-        problems.append("license must be an SPDX identifier")
-    return problems
-
-
-def test_citation_cff_is_valid_cff_1_2():
-    assert cff_problems(CFF) == []
-
-
-def test_the_cff_check_catches_what_the_schema_rejects():
-    for change in ({"cff-version": "1.1.0"}, {"authors": []}, {"authors": [{"nickname": "x"}]},
-                   {"colour": "blue"}, {"url": "microgpt-book.example.org"}, {"type": "book"},
-                   {"date-released": "21 Nov 2026"}):
-        assert cff_problems({**CFF, **change}), change
-    assert cff_problems({k: v for k, v in CFF.items() if k != "message"})
+def test_citation_cff_passes_cffconvert_and_a_broken_one_does_not(tmp_path):
+    assert cffconvert(ROOT / "CITATION.cff").returncode == 0
+    broken = tmp_path / "CITATION.cff"
+    broken.write_text((ROOT / "CITATION.cff").read_text(encoding="utf-8").replace("cff-version: 1.2.0", "cff-version: 9"),
+                      encoding="utf-8")
+    assert cffconvert(broken).returncode != 0
 
 
 def test_citation_cff_agrees_with_the_book():
     assert CFF["version"] == VERSION
     assert CFF["title"] == BOOK["title"]
-    assert CFF["url"] == SITE_URL
+    assert CFF.get("url", "") == ADDRESS   # the published address, or none yet
     assert CFF["license"] == PYPROJECT["project"]["license"]
-    assert CFF["type"] == "software"
     assert [a["name"] for a in CFF["authors"]] == [a["name"] for a in PYPROJECT["project"]["authors"]]
     released = CFF["date-released"]
     assert isinstance(released, datetime.date) and released.year == BOOK["year"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("cffconvert") is None and shutil.which("cffconvert") is None,
-                    reason="cffconvert is not installed (not in the dev extra); the schema's rules are "
-                           "checked by test_citation_cff_is_valid_cff_1_2")
-def test_citation_cff_passes_cffconvert():
-    script = Path(sys.executable).parent / "cffconvert"     # the dev extra's, beside this Python
-    result = subprocess.run([str(script), "--validate", "-i", str(ROOT / "CITATION.cff")],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-2000:]
+# ---------------------------------------------------------------- addresses and editions
+
+def test_no_file_of_the_repository_or_the_site_names_a_made_up_domain(site):
+    made_up = "example" + ".org"     # split, so that this file passes its own test
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    files = [ROOT / f for f in tracked] + [f for f in site.rglob("*") if f.is_file()]
+    found = [str(f) for f in files if f.is_file() and made_up.encode() in f.read_bytes()]
+    assert not found, found
+
+
+def test_the_publishing_workflow_builds_the_site_as_ci_does():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["deploy"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    build = re.search(r'^timed "strict site build" (mkdocs build .*)$', ci, re.M).group(1)
+    assert build in [r.strip() for r in runs], (build, runs)
+    install = next(r for r in runs if "pip install" in r)
+    assert 'python -m pip install -e ".[dev]"' in install and "npm ci" in install
+    deploy = next(r for r in runs if "mike deploy" in r)
+    assert "--update-aliases" in deploy and "latest" in deploy and f"mike deploy --push {hooks.DRAFT}" in deploy
+    assert workflow[True]["push"]["tags"] == ["v*"] and workflow["permissions"]["contents"] == "write"
+
+
+@pytest.mark.slow
+def test_two_editions_each_have_their_own_permanent_addresses_and_cite_themselves(tmp_path):
+    """mike deploy of editions 0.1 and 0.2 (latest) to a branch of a copy of the repository,
+    with an address set: each chapter of each edition is at address/edition/page/, and its
+    cite box and tags name that edition and that address; neither says it is a draft."""
+    copy = tmp_path / "book"
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for name in tracked:
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, copy / name)
+    book_copy(copy, site_url="https://book.invalid/")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t", "SOURCE_DATE_EPOCH": "1800000000"}
+    env.pop("MIKE_DOCS_VERSION", None)
+    git = lambda *args: subprocess.run(["git", *args], cwd=copy, env=env, capture_output=True, text=True, check=True)  # noqa: E731
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "the book")
+    mike = str(Path(sys.executable).parent / "mike")
+    for args in (["0.1"], ["--update-aliases", "0.2", "latest"]):
+        result = subprocess.run([mike, "deploy", "--branch", "editions", *args], cwd=copy, env=env,
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-3000:]
+    versions = json.loads(git("show", "editions:versions.json").stdout)
+    assert {v["version"]: v["aliases"] for v in versions} == {"0.2": ["latest"], "0.1": []}
+    for edition in ("0.1", "0.2"):
+        for chapter, page, number in chapters():
+            page_html = git("show", f"editions:{edition}/{page}index.html").stdout
+            anchor = "preface" if chapter == "index.md" else chapter.removesuffix(".md")
+            url = f"https://book.invalid/{edition}/{page}#{anchor}"
+            (bib, _csl, _ris), plain = tabs(boxes(page_html, "Cite this chapter")[0][0]), None
+            _kind, _key, fields = bibtex_entry(bib)
+            assert (fields["url"], fields["note"]) == (url, f"Edition {edition}, 2027-01-15"), (edition, chapter)
+            assert f'<meta name="citation_public_url" content="{url}">' in page_html
+            assert 'class="mg-draft"' not in page_html
+            assert '"provider": "mike"' in page_html   # the theme's menu of editions

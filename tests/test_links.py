@@ -116,16 +116,16 @@ def test_the_link_check_finds_broken_links_and_anchors(tmp_path):
         '<h1 id="top">Home</h1><a name="old-style"></a>'
         '<a href="a/">ok: folder</a> <a href="a/#sec">ok: anchor</a> <a href="#top">ok: here</a>'
         '<a href="#old-style">ok: a name</a> <a href="https://example.com/nowhere">ok: external</a>'
-        '<a href="mailto:x@example.com">ok: mail</a> <a href="https://book.example.org/a/#sec">ok: own url</a>'
+        '<a href="mailto:x@example.com">ok: mail</a> <a href="https://book.invalid/a/#sec">ok: own url</a>'
         '<a href="b/">bad: no page</a> <a href="a/#nosuch">bad: no anchor</a>'
-        '<a href="https://book.example.org/c/">bad: own url, no page</a> <img src="missing.svg">')
+        '<a href="https://book.invalid/c/">bad: own url, no page</a> <img src="missing.svg">')
     (tmp_path / "a" / "index.html").write_text(
         '<h2 id="sec">Section</h2><a href="../">ok: up</a> <a href="../index.html#top">ok: up, anchor</a>'
         '<a href="../../outside/">bad: outside the site</a> <a href="#gone">bad: no anchor here</a>')
-    found = {(page, link) for page, link, _ in broken_links(tmp_path, "https://book.example.org/")}
+    found = {(page, link) for page, link, _ in broken_links(tmp_path, "https://book.invalid/")}
     assert found == {
         ("index.html", "b/"), ("index.html", "a/#nosuch"),
-        ("index.html", "https://book.example.org/c/"), ("index.html", "missing.svg"),
+        ("index.html", "https://book.invalid/c/"), ("index.html", "missing.svg"),
         ("a/index.html", "../../outside/"), ("a/index.html", "#gone"),
     }
 

@@ -23,9 +23,12 @@ these anchors; section anchors are the explicit ``{#id}`` each heading carries.
 
 Every citation field has one source: the book's title and year in
 pyproject.toml's ``[tool.microgpt-book]``, its version and authors in
-``[project]``, and its address in mkdocs.yml's ``site_url``.
+``[project]``, its address in mkdocs.yml's ``site_url`` (empty until the book is
+published), and the edition in ``MIKE_DOCS_VERSION``, which ``mike deploy`` sets
+(tools/cite.py writes the formats). A page of the unreleased draft says so.
 """
 
+import datetime
 import html as htmllib
 import importlib.util
 import logging
@@ -49,6 +52,7 @@ TOOLS = str(Path(__file__).resolve().parent)
 sys.path.insert(0, TOOLS)
 
 import book  # noqa: E402
+import cite  # noqa: E402
 import exercises  # noqa: E402
 import glossary  # noqa: E402
 import runner  # noqa: E402
@@ -173,15 +177,29 @@ def on_files(files, config, **kwargs):
 
 
 def on_post_page(output, page, config, **kwargs):
-    """End every page that has blocks with the list of them and the runner's script."""
-    chapter = _book.get(page.file.src_uri)
+    """What a page needs beyond its Markdown: a chapter's citation_* tags in its head; on
+    every page of the draft, a banner saying so; where a cite box waits for the page's own
+    address, the script that fills it in; and the runner's list of blocks and its script."""
+    meta, chapter = config["extra"]["book"], _book.get(page.file.src_uri)
+    site = "../" * page.url.count("/") or "./"
+    if chapter is not None and chapter.number is not None:
+        record = cite.chapter_record(meta, chapter.number, chapter.title,
+                                     chapter_url(meta, page.url, chapter.anchor))
+        output = output.replace("</head>", cite.highwire(record) + "</head>", 1)
+    if meta["edition"] is None:
+        banner = (f'<div class="mg-draft" role="note"><strong>Draft.</strong> This is the unreleased text '
+                  f'of the book, and it changes; to cite it, cite a released edition '
+                  f'(<a href="{site}cite/#editions">how</a>).</div>')
+        output = re.sub(r'(<article class="md-content__inner md-typeset">)', lambda m: m.group(1) + banner,
+                        output, count=1)
+    if cite.PAGE_URL in output or cite.SITE_URL in output:
+        output = output.replace("</body>", f'<script defer src="{site}javascripts/cite.js"></script></body>', 1)
     if not _runner or chapter is None:
         return output
     text = (Path(config["docs_dir"]) / page.file.src_uri).read_text(encoding="utf-8")
     data = runner.page_data(page.file.src_uri, chapter, _runner["blocks"], text)
     if not data["examples"] and not data["package"] and not data["exercises"]:
         return output
-    site = "../" * page.url.count("/") or "./"
     tail = (f'<div class="runner-blocks" hidden data-site="{site}" '
             f'data-blocks="{htmllib.escape(json.dumps(data), quote=True)}"></div>'
             f'<script defer src="{site}{runner.RUNNER}/runner.js"></script>')
@@ -190,90 +208,46 @@ def on_post_page(output, page, config, **kwargs):
 
 # ---------------------------------------------------------------- the book's metadata
 
-def metadata(root=ROOT):
-    """Title, authors, version, year and address of the book, each from its one source."""
+DRAFT = "draft"  # the name mike deploys the unreleased text under (/draft/): not an edition
+
+
+def metadata(root=ROOT, environ=os.environ):
+    """Title, authors, version, year and address of the book, each from its one source;
+    the edition being built (mike deploy's MIKE_DOCS_VERSION; None: the unreleased draft)
+    and the date of the build (SOURCE_DATE_EPOCH's, if set, for a reproducible build)."""
     pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     project, about = pyproject["project"], pyproject["tool"]["microgpt-book"]
-    site = book.config(root)
+    stamp = environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.datetime.fromtimestamp(int(stamp), datetime.UTC) if stamp else datetime.datetime.now()
     return {
         "title": about["title"],
         "year": int(about["year"]),
         "version": project["version"],
         "authors": [author["name"] for author in project["authors"]],
-        "url": site["site_url"],
+        "address": (book.config(root).get("site_url") or "").strip(),
+        "edition": None if environ.get("MIKE_DOCS_VERSION", "draft") in ("", DRAFT) else environ["MIKE_DOCS_VERSION"],
+        "date": when.strftime("%Y-%m-%d"),
     }
 
 
-def chapter_url(site_url, page_url, anchor):
-    """The chapter's permanent address: site URL + page URL + #anchor."""
-    return f"{site_url.rstrip('/')}/{page_url}#{anchor}"
+def chapter_url(meta, page_url, anchor=None):
+    """A page's permanent address (with #anchor, if given), in the edition being built:
+    address/edition/page/. None if the site has no address yet (mkdocs.yml's site_url)."""
+    if not meta["address"]:
+        return None
+    base = meta["address"].rstrip("/") + (f"/{meta['edition']}" if meta["edition"] else "")
+    return f"{base}/{page_url}" + (f"#{anchor}" if anchor else "")
 
 
-# ---------------------------------------------------------------- citations
-
-def _names(authors):
-    return " and ".join("{" + name + "}" for name in authors)
-
-
-def _bibtex(kind, key, fields):
-    width = max(len(name) for name, _ in fields)
-    lines = [f"@{kind}{{{key},"]
-    lines += [f"  {name.ljust(width)} = {{{value}}}," for name, value in fields]
-    return "\n".join(lines + ["}"])
-
-
-def bibtex_key(number=None):
-    return "microgpt-book" if number is None else f"microgpt-book-ch{number:02d}"
-
-
-def chapter_bibtex(meta, number, title, url):
-    """A BibTeX (biblatex-style) entry for one chapter."""
-    return _bibtex("inbook", bibtex_key(number), [
-        ("author", _names(meta["authors"])),
-        ("title", title),
-        ("booktitle", meta["title"]),
-        ("chapter", str(number)),
-        ("version", meta["version"]),
-        ("year", str(meta["year"])),
-        ("url", url),
-    ])
-
-
-def chapter_plain(meta, number, title, url):
-    """One line of plain text citing one chapter."""
-    return (f"{', '.join(meta['authors'])} ({meta['year']}). \"{title}\". Chapter {number} of "
-            f"*{meta['title']}*, version {meta['version']}. <{url}>")
-
-
-def book_bibtex(meta):
-    return _bibtex("book", bibtex_key(), [
-        ("author", _names(meta["authors"])),
-        ("title", meta["title"]),
-        ("version", meta["version"]),
-        ("year", str(meta["year"])),
-        ("url", meta["url"]),
-    ])
-
-
-def book_plain(meta):
-    return (f"{', '.join(meta['authors'])} ({meta['year']}). *{meta['title']}*, "
-            f"version {meta['version']}. <{meta['url']}>")
-
-
-def _box(title, bibtex, plain):
-    body = "```bibtex\n" + bibtex + "\n```\n\n" + plain
-    return f'!!! quote "{title}"\n\n' + "\n".join("    " + line if line else "" for line in body.split("\n"))
-
-
-def cite_chapter_box(meta, number, title, url):
-    """The Markdown of the *Cite this chapter* box."""
-    return _box("Cite this chapter", chapter_bibtex(meta, number, title, url),
-                chapter_plain(meta, number, title, url))
+def cite_chapter_box(meta, chapter, page_url):
+    """The Markdown of a chapter's *Cite this chapter* box."""
+    url = chapter_url(meta, page_url, chapter.anchor)
+    return cite.box(cite.chapter_record(meta, chapter.number, chapter.title, url), "Cite this chapter")
 
 
 def cite_book_box(meta):
     """The Markdown of the box citing the whole book (for the How to cite page)."""
-    return _box("Cite this book", book_bibtex(meta), book_plain(meta))
+    return cite.box(cite.book_record(meta, chapter_url(meta, "")), "Cite this book")
 
 
 # ---------------------------------------------------------------- API pages
@@ -317,6 +291,8 @@ def on_config(config, **kwargs):
         raise PluginError(f"mkdocs.yml site_name {config['site_name']!r} differs from pyproject.toml "
                           f"[tool.microgpt-book] title {meta['title']!r}; make them equal")
     config["extra"]["book"] = meta
+    if meta["edition"]:  # built by mike deploy: the theme's selector lists the editions (versions.json)
+        config["extra"]["version"] = {"provider": "mike"}
     return config
 
 
@@ -339,8 +315,7 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
         if modules:
             links = ", ".join(f"[`{dotted(m)}`]({_link(api_page(m), src)})" for m in modules)
             tail.append(f"**API reference:** {links}.")
-        url = chapter_url(meta["url"], page.url, chapter.anchor)
-        tail.append(cite_chapter_box(meta, chapter.number, chapter.title, url))
+        tail.append(cite_chapter_box(meta, chapter, page.url))
         return first + "\n" + rest.rstrip("\n") + "\n\n" + "\n\n".join(tail) + "\n"
     if src == glossary.GLOSSARY:
         try:

@@ -158,21 +158,12 @@ function exampleBlock(element, block, page, python, site) {
   run.onclick = go;
   stop.onclick = () => python.stop();
   edit.onclick = async () => {
-    const { makeEditor } = await import(`${site}runner/editor.js`);
-    const holder = tag("div", "runner-editor");
-    element.hidden = true;
-    element.after(holder);
-    editor = makeEditor(holder, block.code, `${what[0].toUpperCase()}${what.slice(1)}, editable`);
-    editor.holder = holder;
+    editor = await openEditor(element, block.code, `${what[0].toUpperCase()}${what.slice(1)}, editable`, site);
     edit.hidden = true;
     reset.hidden = false;
-    editor.focus();
   };
   reset.onclick = () => {
-    editor?.destroy();
-    editor?.holder.remove();
-    editor = null;
-    element.hidden = false;
+    editor = closeEditor(element, editor);
     edit.hidden = false;
     reset.hidden = true;
     delete box.dataset.state;
@@ -180,6 +171,25 @@ function exampleBlock(element, block, page, python, site) {
     edit.focus();
   };
   return { go, box, block };
+}
+
+// The editor in place of a block (loaded on the first Edit only), focused; and the block back.
+async function openEditor(element, code, label, site) {
+  const { makeEditor } = await import(`${site}runner/editor.js`);
+  const holder = tag("div", "runner-editor");
+  element.hidden = true;
+  element.after(holder);
+  const editor = makeEditor(holder, code, label);
+  editor.holder = holder;
+  editor.focus();
+  return editor;
+}
+
+function closeEditor(element, editor) {
+  editor?.destroy();
+  editor?.holder.remove();
+  element.hidden = false;
+  return null;
 }
 
 // pytest's verdict: passed; or failed, with the block's line that raised and the error.
@@ -258,22 +268,13 @@ function packageBlock(element, block, page, python, site, examples) {
   }
 
   edit.onclick = async () => {
-    const { makeEditor } = await import(`${site}runner/editor.js`);
-    const holder = tag("div", "runner-editor");
-    element.hidden = true;
-    element.after(holder);
-    editor = makeEditor(holder, block.code, `${block.module}, the block at ${where}, editable`);
-    editor.holder = holder;
+    editor = await openEditor(element, block.code, `${block.module}, the block at ${where}, editable`, site);
     edit.hidden = true;
     apply.hidden = reset.hidden = false;
-    editor.focus();
   };
   apply.onclick = () => runAll(editor.text);
   reset.onclick = async () => {
-    editor?.destroy();
-    editor?.holder.remove();
-    editor = null;
-    element.hidden = false;
+    editor = closeEditor(element, editor);
     edit.hidden = false;
     apply.hidden = true;
     await runAll(null);
