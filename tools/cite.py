@@ -14,8 +14,9 @@ The BibTeX entry is an ``@incollection``: the one entry type whose fields (``tit
 chapter's, ``booktitle`` the book's, ``chapter`` its number) mean the same in classic
 BibTeX and in biblatex. ``@inbook`` does not: classic BibTeX reads its ``title`` as the
 book's title and ignores ``booktitle``. tests/test_citation.py formats every entry with
-pybtex, in three classic styles, and checks it against biblatex's data model. (pybtex's
-styles leave out ``note``, where BibTeX's own show it; the address names the edition too.) Written by hand, not with
+pybtex, in three classic styles, and validates it with biber against biblatex's data
+model. (pybtex's styles leave out ``note``, where BibTeX's own show it; the address names
+the edition too.) Written by hand, not with
 pybtex's writer, because pybtex is a test tool only (the site's build needs no extra
 library) and the entries are seven fields.
 """
@@ -54,8 +55,10 @@ def bibtex(r):
         kind, fields = "book", [("author", names), ("title", "{" + r["title"] + "}")]
     else:
         kind, fields = "incollection", [("author", names), ("title", "{" + r["chapter_title"] + "}"),
-                                        ("booktitle", "{" + r["title"] + "}"), ("chapter", str(r["chapter"]))]
-    # The authors publish the book themselves; classic styles want a publisher for both types.
+                                        ("booktitle", "{" + r["title"] + "}"), ("chapter", str(r["chapter"])),
+                                        ("editor", names)]
+    # The authors edit and publish the book themselves: biblatex's incollection wants an
+    # editor, and classic styles a publisher for both types.
     fields += [("publisher", ", ".join(r["authors"])), ("year", str(r["year"])), ("note", version_note(r)),
                ("url", r["url"]), ("urldate", r["date"])]
     width = max(len(name) for name, _ in fields)
