@@ -14,16 +14,20 @@ def figures():
     return shape.figures(ROOT)
 
 
-@pytest.mark.parametrize("name", ["main", "block", "markers"])
+@pytest.mark.parametrize("name", ["executed", "main", "block", "markers"])
 def test_the_package_keeps_its_shape(figures, name):
     assert figures[name] <= shape.TARGETS[name], f"{name}: {figures[name]}, over {shape.TARGETS[name]}"
 
 
 @pytest.mark.xfail(strict=True, reason="not reached yet (python tools/shape.py prints how far): "
-                   "issue 11's targets for the lines the default run executes and the lines of tools/")
-@pytest.mark.parametrize("name", ["executed", "machinery"])
-def test_the_targets_still_to_reach(figures, name):
-    assert figures[name] <= shape.TARGETS[name]
+                   "issue 11's target for the lines of tools/")
+def test_the_targets_still_to_reach(figures):
+    assert figures["machinery"] <= shape.TARGETS["machinery"]
+
+
+def test_the_run_is_counted_without_what_importing_runs(figures):
+    # "executed" counts from main() on; what the imports run comes on top of it
+    assert 0 < figures["executed"] < figures["loaded"]
 
 
 def test_a_marker_inside_a_function_is_found(tmp_path):
