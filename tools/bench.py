@@ -196,14 +196,11 @@ def peak(args):
 
 
 def machine(args):
-    model = platform.processor() or platform.machine()
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+        found = re.search(r"^model name[^:\n]*:(.*)", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
     except OSError:
-        pass
+        found = None
+    model = found.group(1).strip() if found else platform.processor() or platform.machine()
     numpy_version = subprocess.run([args.python, "-c", "import numpy; print(numpy.__version__)"],
                                    capture_output=True, text=True).stdout.strip() or "not installed"
     return {"processor": model, "cpus": os.cpu_count(), "system": f"{platform.system()} {platform.machine()}",

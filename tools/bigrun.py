@@ -24,19 +24,13 @@ def command():
 
 def shown():
     """The command as the chapter shows it: two lines, the second continuing the first."""
-    first, second = COMMAND[:COMMAND.index("--samples")], COMMAND[COMMAND.index("--samples"):]
-    return f"python -m microgpt {shlex.join(first)} \\\n    {shlex.join(second)}"
+    cut = COMMAND.index("--samples")
+    return f"python -m microgpt {shlex.join(COMMAND[:cut])} \\\n    {shlex.join(COMMAND[cut:])}"
 
 
 def args():
     from microgpt.options import parse_args
     return parse_args(command())
-
-
-def config():
-    from microgpt.model import Config
-    a = args()
-    return Config(a.n_embd, a.n_head, a.n_layer, a.block_size)
 
 
 def steps():
@@ -46,7 +40,9 @@ def steps():
 def params(default=False):
     """How many parameters the bigger model (or the default one) has, on names.txt."""
     from microgpt.model import Config, init_state_dict, parameters
-    return len(parameters(init_state_dict(Config() if default else config(), 27, random.Random(0))))
+    a = args()
+    config = Config() if default else Config(a.n_embd, a.n_head, a.n_layer, a.block_size)
+    return len(parameters(init_state_dict(config, 27, random.Random(0))))
 
 
 def default_model_loss():

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 from markdown_it import MarkdownIt
+from mkdocs.utils.yaml import get_yaml_loader
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBERED = re.compile(r"(\d+)\. (.+)")
@@ -57,18 +58,10 @@ class Page:
     blocks: tuple       # (Block, ...), every fenced block
 
 
-class NavLoader(yaml.SafeLoader):
-    """A safe YAML loader for mkdocs.yml, which ignores its !!python/name tags."""
-
-
-NavLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *args: None)
-NavLoader.add_multi_constructor("!", lambda *args: None)
-
-
 def config(root=ROOT):
-    """mkdocs.yml, as data."""
+    """mkdocs.yml, as data, read by mkdocs's own YAML loader (!ENV means what it means to mkdocs)."""
     try:
-        return yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=NavLoader)
+        return yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=get_yaml_loader())
     except yaml.YAMLError as e:
         raise ValueError(f"mkdocs.yml: not valid YAML ({' '.join(str(e).split())})") from None
 

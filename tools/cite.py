@@ -16,9 +16,9 @@ BibTeX and in biblatex. ``@inbook`` does not: classic BibTeX reads its ``title``
 book's title and ignores ``booktitle``. tests/test_citation.py formats every entry with
 pybtex, in three classic styles, and validates it with biber against biblatex's data
 model. (pybtex's styles leave out ``note``, where BibTeX's own show it; the address names
-the edition too.) Written by hand, not with
-pybtex's writer, because pybtex is a test tool only (the site's build needs no extra
-library) and the entries are seven fields.
+the edition too.) Written by hand, not with pybtex's writer: pybtex is a test tool only (the
+site's build needs no extra library), the entries are seven fields, and its layout (quoted
+values, no aligned ``=``) would change every published box.
 """
 
 import json
@@ -75,6 +75,7 @@ def csl_json(r):
             "URL": r["url"], "accessed": {"date-parts": [[int(x) for x in r["date"].split("-")]]}}
     if r["chapter"] is not None:
         item.update({"container-title": r["title"], "chapter-number": str(r["chapter"])})
+    # Not json.dumps(indent=2): it would spread every list and object over many lines; here one field is one.
     fields = ",\n".join(f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in item.items())
     return "[\n  {\n" + fields + "\n  }\n]"
 

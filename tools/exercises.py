@@ -21,11 +21,9 @@ check and that the untouched starting point fails it.
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import book
 
-ROOT = Path(__file__).resolve().parent.parent
 CHECKS = "tests/exercises"  # chapter_03.py holds chapter 3's checks
 SHARED = f"{CHECKS}/answers.py"  # what every chapter's checks share
 KINDS = {"*Predict, then run.*": "predict", "*Break it.*": "break", "*Extend it.*": "extend"}
@@ -60,39 +58,39 @@ def of_page(file, text):
     page = book.parse(file, text)
     if page.number is None:
         return []
-    lines = text.split("\n")
-    found = []
-    exercises = [s for s in page.sections if s.label.startswith("Exercise ")]
-    for index, section in enumerate(exercises):
+    lines, found = text.split("\n"), []
+    for section in (s for s in page.sections if s.label.startswith("Exercise ")):
         number = section.label.removeprefix("Exercise ")
-        where = f"docs/{file}: Exercise {number}"
-        if section.anchor != f"exercise-{number.replace('.', '-')}":
-            raise ValueError(f"{where}: its anchor must be {{#exercise-{number.replace('.', '-')}}}")
-        at = next(i for i, ln in enumerate(lines) if ln.startswith("### ") and f"{{#{section.anchor}}}" in ln)
-        end = next((i for i, ln in enumerate(lines[at + 1:], at + 1) if ln.startswith(("## ", "### "))), len(lines))
+        where, anchor = f"docs/{file}: Exercise {number}", f"exercise-{number.replace('.', '-')}"
+        if section.anchor != anchor:
+            raise ValueError(f"{where}: its anchor must be {{#{anchor}}}")
+        at = next(i for i, ln in enumerate(lines) if ln.startswith("### ") and f"{{#{anchor}}}" in ln)
+        end = next((i for i, ln in enumerate(lines[at + 1:], at + 1) if ln.startswith(("## ", "### "))),
+                   len(lines))
         body = "\n".join(lines[at + 1:end])
         kind = next((k for words, k in KINDS.items() if body.lstrip().startswith(words)), None)
         starts = [b for b in page.blocks if at < b.line - 1 < end and START.match(b.info)]
+        said = START.match(starts[0].info).group(1) if starts else number
         solutions = [(m.group(1), m.group(2)) for m in SOLUTION.finditer(
             "\n".join(ln[4:] if ln.startswith("    ") else ln for ln in body.split("\n")))]
         hints = [int(n) for n in HINT.findall(body)]
         problems = [
             kind is None and f"it must open with one of {', '.join(KINDS)}",
             len(starts) != 1 and f'it needs one block python title="Exercise {number}"',
-            starts and START.match(starts[0].info).group(1) != number and f'its block says "Exercise {START.match(starts[0].info).group(1)}"',
-            [n for n, _ in solutions] != [number] and f'it needs one ??? success "Solution" with a block python title="Solution {number}"',
+            said != number and f'its block says "Exercise {said}"',
+            [n for n, _ in solutions] != [number]
+            and f'it needs one ??? success "Solution" with a block python title="Solution {number}"',
             not ANSWER.search(body) and 'its solution must be in ??? success "Solution"',
             hints != list(range(1, len(hints) + 1)) and "its hints must be Hint 1, Hint 2, … in order",
         ]
         if any(problems):
             raise ValueError(f"{where}: " + next(p for p in problems if p))
-        found.append(Exercise(number, f"docs/{file}", section.anchor, section.title, kind,
+        found.append(Exercise(number, f"docs/{file}", anchor, section.title, kind,
                               starts[0].line, starts[0].code, solutions[0][1], len(hints)))
-        assert index + 1 == int(number.split(".")[1])
     return found
 
 
-def every(root=ROOT):
+def every(root=book.ROOT):
     """{number: Exercise} for every exercise of the book, in reading order."""
     return {e.number: e for file, page in book.pages(root).items()
             for e in of_page(file, (root / "docs" / file).read_text(encoding="utf-8"))}

@@ -31,6 +31,12 @@ from microgpt.model import empty_cache, gpt, softmax
 PALETTE = ("#3f7fbf", "#e0823d", "#4caf7a", "#c8504a", "#9270c4", "#b8962e")
 GREY = "#8c8c8c"
 FAINT = 'stroke="currentColor" stroke-opacity="0.18"'
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 34, 42  # the margins of the charts against the step
+
+
+def hue(k):
+    """The k-th colour of the palette, round and round."""
+    return PALETTE[k % len(PALETTE)]
 
 
 def esc(text):
@@ -68,8 +74,7 @@ def ticks(lo, hi, count=5):
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
     first = math.floor(lo / step + 1e-9) * step
     last = math.ceil(hi / step - 1e-9) * step
-    n = round((last - first) / step)
-    return [round(first + i * step, 10) for i in range(n + 1)]
+    return [round(first + i * step, 10) for i in range(round((last - first) / step) + 1)]
 
 
 def tick_label(t):
@@ -111,57 +116,53 @@ def moving_average(ys, window):
     return [sum(ys[i - window + 1:i + 1]) / window for i in range(window - 1, len(ys))]
 
 
+def step_axes(steps, lo, hi, x_label, y_label, width, height):
+    """The axes of a chart against steps 1 .. steps, values lo .. hi: (SVG elements, y_of, points),
+    points(ys, first) being a polyline's points for ys from step first on."""
+    y_ticks = ticks(lo, hi)
+    x_of = lambda i: LEFT + (i - 1) * (width - LEFT - RIGHT) / max(steps - 1, 1)  # noqa: E731
+    y_of = lambda y: TOP + (y_ticks[-1] - y) * (height - TOP - BOTTOM) / (y_ticks[-1] - y_ticks[0])  # noqa: E731
+    body = y_axis(y_ticks, LEFT, width - RIGHT, y_of, y_label, TOP)
+    for t in [t for t in ticks(0, steps) if t <= steps]:  # 0, 200, ...: the first step is 1
+        body.append(text(x_of(max(t, 1)), height - BOTTOM + 16, tick_label(max(t, 1))))
+    body.append(text((LEFT + width - RIGHT) / 2, height - 8, x_label))
+
+    def points(ys, first):
+        return " ".join(f"{num(x_of(i))},{num(y_of(y))}" for i, y in enumerate(ys, first))
+    return body, y_of, points
+
+
 def line_chart(ys, *, alt, caption, window=None, marks=(), x_label="step", y_label="",
                names=("every step", "mean of the last {window}"), width=640, height=270):
     """ys against 1, 2, ..., len(ys) (thin grey line); with window, also their
     moving average (thick blue line). marks: (y, label) horizontal reference lines."""
-    left, right, top, bottom = 48, 16, 34, 42
-    lo = min([*ys, *(y for y, _ in marks)])
-    hi = max([*ys, *(y for y, _ in marks)])
-    ys_ticks = ticks(lo, hi)
-    y_lo, y_hi = ys_ticks[0], ys_ticks[-1]
-    x_of = lambda i: left + (i - 1) * (width - left - right) / max(len(ys) - 1, 1)  # noqa: E731
-    y_of = lambda y: top + (y_hi - y) * (height - top - bottom) / (y_hi - y_lo)  # noqa: E731
-    body = y_axis(ys_ticks, left, width - right, y_of, y_label, top)
-    for t in [t for t in ticks(0, len(ys)) if t <= len(ys)]:  # 0, 200, ...: the first step is 1
-        body.append(text(x_of(max(t, 1)), height - bottom + 16, tick_label(max(t, 1))))
-    body.append(text((left + width - right) / 2, height - 8, x_label))
-    points = " ".join(f"{num(x_of(i))},{num(y_of(y))}" for i, y in enumerate(ys, 1))
-    body.append(f'<polyline class="series raw" points="{points}" fill="none" stroke="{GREY}" '
+    marked = [*ys, *(y for y, _ in marks)]
+    body, y_of, points = step_axes(len(ys), min(marked), max(marked), x_label, y_label, width, height)
+    body.append(f'<polyline class="series raw" points="{points(ys, 1)}" fill="none" stroke="{GREY}" '
                 f'stroke-opacity="0.7" stroke-width="1"/>')
     entries = [(names[0], GREY, "line")]
     for y, label in marks:
-        body.append(f'<line class="mark" x1="{left}" x2="{width - right}" y1="{num(y_of(y))}" '
+        body.append(f'<line class="mark" x1="{LEFT}" x2="{width - RIGHT}" y1="{num(y_of(y))}" '
                     f'y2="{num(y_of(y))}" stroke="{PALETTE[3]}" stroke-dasharray="5 4"/>')
-        body.append(text(width - right, y_of(y) - 5, label, "end", fill=PALETTE[3]))
+        body.append(text(width - RIGHT, y_of(y) - 5, label, "end", fill=PALETTE[3]))
     if window:
-        avg = moving_average(ys, window)
-        points = " ".join(f"{num(x_of(i))},{num(y_of(y))}" for i, y in enumerate(avg, window))
-        body.append(f'<polyline class="series average" points="{points}" fill="none" '
-                    f'stroke="{PALETTE[0]}" stroke-width="2.5"/>')
+        body.append(f'<polyline class="series average" points="{points(moving_average(ys, window), window)}" '
+                    f'fill="none" stroke="{PALETTE[0]}" stroke-width="2.5"/>')
         entries.append((names[1].format(window=window), PALETTE[0], "line"))
-    body += legend(entries, left + 90, 16)
+    body += legend(entries, LEFT + 90, 16)
     return figure(width, height, alt, caption, body)
 
 
 def curves(series, window, *, alt, caption, x_label="step", y_label="", width=640, height=300):
     """The moving average over window steps of each of several series (name, ys), one
     coloured line each, against the step: several runs on one chart."""
-    left, right, top, bottom = 48, 16, 34, 42
     averages = [(name, moving_average(ys, window)) for name, ys in series]
-    steps = max(len(ys) for _, ys in series)
-    y_ticks = ticks(min(min(a) for _, a in averages), max(max(a) for _, a in averages))
-    x_of = lambda i: left + (i - 1) * (width - left - right) / max(steps - 1, 1)  # noqa: E731
-    y_of = lambda y: top + (y_ticks[-1] - y) * (height - top - bottom) / (y_ticks[-1] - y_ticks[0])  # noqa: E731
-    body = y_axis(y_ticks, left, width - right, y_of, y_label, top)
-    for t in [t for t in ticks(0, steps) if t <= steps]:
-        body.append(text(x_of(max(t, 1)), height - bottom + 16, tick_label(max(t, 1))))
-    body.append(text((left + width - right) / 2, height - 8, x_label))
+    lo, hi = min(min(a) for _, a in averages), max(max(a) for _, a in averages)
+    body, _, points = step_axes(max(len(ys) for _, ys in series), lo, hi, x_label, y_label, width, height)
     for k, (name, avg) in enumerate(averages):
-        points = " ".join(f"{num(x_of(i))},{num(y_of(y))}" for i, y in enumerate(avg, window))
-        body.append(f'<polyline class="series" points="{points}" fill="none" stroke="{PALETTE[k % len(PALETTE)]}" '
+        body.append(f'<polyline class="series" points="{points(avg, window)}" fill="none" stroke="{hue(k)}" '
                     f'stroke-width="2"><title>{esc(name)}</title></polyline>')
-    body += legend([(name, PALETTE[k % len(PALETTE)], "line") for k, (name, _) in enumerate(series)], left + 40, 16)
+    body += legend([(name, hue(k), "line") for k, (name, _) in enumerate(series)], LEFT + 40, 16)
     return figure(width, height, alt, caption, body)
 
 
@@ -176,8 +177,7 @@ def bar_chart(labels, series, *, alt, caption, y_label="", show_values=False,
     left, right, top = 52, 12, 36
     bottom = 30 + (longest * 5 if rotate else 0)
     y_ticks = ticks(0, max(v for _, values in series for v in values))
-    y_hi = y_ticks[-1]
-    y_of = lambda y: top + (y_hi - y) * (height - top - bottom) / y_hi  # noqa: E731
+    y_of = lambda y: top + (y_ticks[-1] - y) * (height - top - bottom) / y_ticks[-1]  # noqa: E731
     body = y_axis(y_ticks, left, width - right, y_of, y_label, top)
     group = (width - left - right) / len(labels)
     bar = 0.8 * group / len(series)
@@ -185,10 +185,9 @@ def bar_chart(labels, series, *, alt, caption, y_label="", show_values=False,
         x0 = left + g * group + 0.1 * group
         for s, (name, values) in enumerate(series):
             v, x = values[g], x0 + s * bar
-            colour = PALETTE[s % len(PALETTE)]
             tip = f"{label}: {value_format.format(v)}" + (f" ({name})" if len(series) > 1 else "")
             body.append(f'<rect class="bar" x="{num(x)}" y="{num(y_of(v))}" width="{num(bar)}" '
-                        f'height="{num(y_of(0) - y_of(v))}" fill="{colour}"><title>{esc(tip)}</title></rect>')
+                        f'height="{num(y_of(0) - y_of(v))}" fill="{hue(s)}"><title>{esc(tip)}</title></rect>')
             if show_values:
                 body.append(text(x + bar / 2, y_of(v) - 4, value_format.format(v), font_size="11"))
         cx, cy = left + (g + 0.5) * group, height - bottom + 16
@@ -197,8 +196,7 @@ def bar_chart(labels, series, *, alt, caption, y_label="", show_values=False,
         else:
             body.append(text(cx, cy, label))
     if len(series) > 1:
-        body += legend([(name, PALETTE[s % len(PALETTE)], "box") for s, (name, _) in enumerate(series)],
-                       left + 120, 16)
+        body += legend([(name, hue(s), "box") for s, (name, _) in enumerate(series)], left + 120, 16)
     return figure(width, height, alt, caption, body)
 
 
@@ -213,8 +211,7 @@ def heatmaps(panels, row_labels, col_labels, *, alt, caption, row_title="", col_
     panel_w = label_w + cell * len(col_labels) + 24
     panel_h = 40 + cell * len(row_labels) + 22
     cols = min(columns, len(panels))
-    rows = math.ceil(len(panels) / cols)
-    width, height = cols * panel_w + 8, rows * panel_h + 4
+    width, height = cols * panel_w + 8, math.ceil(len(panels) / cols) * panel_h + 4
     body = []
     for p, (title, matrix) in enumerate(panels):
         ox = 4 + (p % cols) * panel_w + label_w
@@ -227,14 +224,13 @@ def heatmaps(panels, row_labels, col_labels, *, alt, caption, row_title="", col_
             body.append(text(ox - 6, y + cell / 2 + 4, row_label, "end"))
             for c, value in enumerate(row):
                 x = ox + c * cell
+                square = f'x="{num(x + 1)}" y="{num(y + 1)}" width="{cell - 2}" height="{cell - 2}"'
                 if value is None:
-                    body.append(f'<rect x="{num(x + 1)}" y="{num(y + 1)}" width="{cell - 2}" height="{cell - 2}" '
-                                f'fill="none" {FAINT}/>')
+                    body.append(f'<rect {square} fill="none" {FAINT}/>')
                     continue
                 share = max(0.0, min(1.0, value / vmax))
                 tip = f"{title}: {row_title} {row_label} ({r}), {col_title} {col_labels[c]} ({c}): {value:.3f}"
-                body.append(f'<rect class="cell" x="{num(x + 1)}" y="{num(y + 1)}" width="{cell - 2}" '
-                            f'height="{cell - 2}" fill="{PALETTE[0]}" fill-opacity="{share:.3f}" '
+                body.append(f'<rect class="cell" {square} fill="{PALETTE[0]}" fill-opacity="{share:.3f}" '
                             f'{FAINT}><title>{esc(tip)}</title></rect>')
                 body.append(text(x + cell / 2, y + cell / 2 + 4, f"{value:.2f}".lstrip("0") or "0",
                                  font_size="10", fill="white" if share > 0.55 else "currentColor"))
@@ -259,16 +255,16 @@ def scatter(points, labels, *, alt, caption, groups=None, group_names=(), x_labe
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
     x_of = lambda x: width / 2 + (x - cx) * scale  # noqa: E731
     y_of = lambda y: height / 2 - (y - cy) * scale  # noqa: E731
-    body = [f'<line x1="{margin / 2}" x2="{width - margin / 2}" y1="{num(y_of(0))}" y2="{num(y_of(0))}" {FAINT}/>',
-            f'<line x1="{num(x_of(0))}" x2="{num(x_of(0))}" y1="{margin / 2}" y2="{height - margin / 2}" {FAINT}/>',
-            text(width - margin / 2, y_of(0) - 6, x_label, "end", font_size="11"),
-            text(x_of(0) + 6, margin / 2 + 10, y_label, "start", font_size="11")]
+    edge = margin / 2
+    body = [f'<line x1="{edge}" x2="{width - edge}" y1="{num(y_of(0))}" y2="{num(y_of(0))}" {FAINT}/>',
+            f'<line x1="{num(x_of(0))}" x2="{num(x_of(0))}" y1="{edge}" y2="{height - edge}" {FAINT}/>',
+            text(width - edge, y_of(0) - 6, x_label, "end", font_size="11"),
+            text(x_of(0) + 6, edge + 10, y_label, "start", font_size="11")]
     taken = [(x_of(x) - 5, y_of(y) - 5, 10, 10) for x, y in points]  # boxes: the points, then labels
     for i, ((x, y), label) in enumerate(zip(points, labels)):
-        colour = PALETTE[(groups[i] if groups else 0) % len(PALETTE)]
         px, py = x_of(x), y_of(y)
-        body.append(f'<circle class="point" cx="{num(px)}" cy="{num(py)}" r="4" fill="{colour}">'
-                    f'<title>{esc(label)}</title></circle>')
+        body.append(f'<circle class="point" cx="{num(px)}" cy="{num(py)}" r="4" '
+                    f'fill="{hue(groups[i] if groups else 0)}"><title>{esc(label)}</title></circle>')
         w = 8 * len(str(label))
         spots = [(px + 7, py - 7, "start"), (px - 7, py - 7, "end"), (px - w / 2, py - 20, "start"),
                  (px - w / 2, py + 6, "start")]
@@ -279,7 +275,7 @@ def scatter(points, labels, *, alt, caption, groups=None, group_names=(), x_labe
         sx, sy, anchor = spots[k]
         body.append(text(sx, sy + 11, label, anchor, font_size="13"))
     if group_names:
-        body += legend([(name, PALETTE[g % len(PALETTE)], "box") for g, name in enumerate(group_names)], 10, 16)
+        body += legend([(name, hue(g), "box") for g, name in enumerate(group_names)], 10, 16)
     return figure(width, height, alt, caption, body)
 
 
@@ -319,8 +315,9 @@ def dag(nodes, edges, *, alt, caption, box=(132, 62), gap=(104, 26)):
         between = [pos[k][1] for k in pos if layer[a] < layer[k] < layer[b]]
         if between and min(between) - 4 < max(y1, y2) and min(y1, y2) < max(between) + bh + 4:
             yr = min(between) - gap[1] / 2 if y1 <= height / 2 else max(between) + bh + gap[1] / 2
-            d = (f"M{num(x1)},{num(y1)} C{num(x1 + 40)},{num(y1)} {num(x1 + 40)},{num(yr)} {num(x1 + 80)},{num(yr)} "
-                 f"L{num(x2 - 80)},{num(yr)} C{num(x2 - 40)},{num(yr)} {num(x2 - 40)},{num(y2)} {num(x2)},{num(y2)}")
+            d = (f"M{num(x1)},{num(y1)} C{num(x1 + 40)},{num(y1)} {num(x1 + 40)},{num(yr)} "
+                 f"{num(x1 + 80)},{num(yr)} L{num(x2 - 80)},{num(yr)} C{num(x2 - 40)},{num(yr)} "
+                 f"{num(x2 - 40)},{num(y2)} {num(x2)},{num(y2)}")
             lx, ly = (x1 + x2) / 2, yr
         else:
             d = f"M{num(x1)},{num(y1)} L{num(x2)},{num(y2)}"

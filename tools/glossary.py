@@ -1,26 +1,24 @@
 """The glossary (docs/glossary.md) and the links from the chapters to it.
 
-An entry of the glossary is one paragraph that starts with its term in bold,
-with the entry's permanent anchor right after it, and ends with a link to the
-section that introduces the term::
+An entry of the glossary is one paragraph that starts with its term in bold, with the
+entry's permanent anchor right after it, and ends with a link to the section that
+introduces the term::
 
     **KV cache**{#term-kv-cache data-aliases="key-value cache"}: the keys
     and values ... Introduced in [§](06-transformer.md#kv-cache).
 
-``data-aliases`` (optional) lists other spellings, separated by ``|``. A plural
-needs no alias: "logits" finds the entry "Logit". The ``§`` link gets its
-section number ("§6.4", or "chapter 6" for a chapter's title) when the site is
-built, from the chapter's headings, so it cannot go stale.
+``data-aliases`` (optional) lists other spellings, separated by ``|``. A plural needs no
+alias: "logits" finds the entry "Logit". The ``§`` link gets its section number ("§6.4", or
+"chapter 6" for a chapter's title) when the site is built, from the chapter's headings, so
+it cannot go stale.
 
-The chapters link to the glossary without writing the links themselves: the
-mkdocs hook turns the *first* bold occurrence of each glossary term in a chapter
-(``**KV cache**``) into a link to its entry. A bold term is how the book marks
-the place where it defines a word, so that is where a reader wants the link.
-Writing the links by hand would put a URL into every definition of the prose
-and would have to be redone whenever a term is added; done here, the Markdown
-stays as readable as before, and a new glossary entry is linked from every
-chapter that defines the term, at once. Code, headings and existing links are
-never touched.
+The chapters link to the glossary without writing the links themselves: the mkdocs hook
+turns the *first* bold occurrence of each glossary term in a chapter (``**KV cache**``) into
+a link to its entry. A bold term is how the book marks the place where it defines a word, so
+that is where a reader wants the link. Writing the links by hand would put a URL into every
+definition of the prose and would have to be redone whenever a term is added; done here, the
+Markdown stays as readable as before, and a new glossary entry is linked from every chapter
+that defines the term, at once. Code, headings and existing links are never touched.
 """
 
 import re
@@ -48,8 +46,7 @@ def entries(text):
     its aliases, the (file, anchor) of the section that introduces it (or None),
     and the entry's whole text."""
     found = []
-    starts = list(ENTRY.finditer(text))
-    for match in starts:
+    for match in ENTRY.finditer(text):
         end = text.find("\n\n", match.start())
         body = text[match.start():end if end >= 0 else len(text)]
         aliases = ALIASES.search(match.group("attrs"))

@@ -37,10 +37,8 @@ def names_of_year(year):
     """The names of one year: F then M, each by count descending, then name."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(babynames_parquet(), columns=["year", "sex", "name", "n"])
-    rows = [r for r in table.to_pylist() if r["year"] == year]
-    order = {"F": 0, "M": 1}
-    rows.sort(key=lambda r: (order[r["sex"]], -r["n"], r["name"]))
+    table = pq.read_table(babynames_parquet(), columns=["sex", "name", "n"], filters=[("year", "=", year)])
+    rows = sorted(table.to_pylist(), key=lambda r: (r["sex"], -r["n"], r["name"]))  # "F" < "M"
     return [r["name"].lower() for r in rows]
 
 

@@ -2,30 +2,21 @@
 
 What they do, in the order of a build:
 
-- re-tangle the chapters into microgpt/ before anything is built, so
-  markdown-exec and mkdocstrings see the code the chapters show;
+- re-tangle the chapters into microgpt/ before anything is built, so markdown-exec and
+  mkdocstrings see the code the chapters show;
 - serve MathJax from the site itself (no CDN);
-- give every chapter's title a permanent anchor, and end every chapter with a
-  link to its modules' API pages and a *Cite this chapter* box;
+- give every chapter's title a permanent anchor, and end every chapter with a link to its
+  modules' API pages and a *Cite this chapter* box;
 - on every API page, say which chapters write the module, with links;
-- in every chapter, link the first bold occurrence of each term of the
-  glossary to its entry, and give the glossary's "introduced in" links their
-  section numbers (see tools/glossary.py for why the links are made here);
-- number each chapter's sections ("3.2", "3.2.1") in the page, its table of
-  contents, the search index and the print edition, without touching their
-  anchors.
+- in every chapter, link the first bold occurrence of each term of the glossary to its
+  entry, and give the glossary's "introduced in" links their section numbers (see
+  tools/glossary.py for why the links are made here);
+- number each chapter's sections ("3.2", "3.2.1") in the page, its table of contents, the
+  search index and the print edition, without touching their anchors.
 
-A page is a *chapter* when its first line is a numbered title, ``# 3. Autograd``
-(the preface is ``# 0. Preface``). A chapter's anchor is its file name without
-``.md`` (``03-autograd``); the preface, whose file is ``index.md``, has the
-anchor ``preface``. File names never change once published, so neither do
-these anchors; section anchors are the explicit ``{#id}`` each heading carries.
-
-Every citation field has one source: the book's title and year in
-pyproject.toml's ``[tool.microgpt-book]``, its version and authors in
-``[project]``, its address in mkdocs.yml's ``site_url`` (empty until the book is
-published), and the edition in ``MIKE_DOCS_VERSION``, which ``mike deploy`` sets
-(tools/cite.py writes the formats). A page of the unreleased draft says so.
+Which page is a chapter, and its anchors: tools/book.py (file names never change once
+published, so neither do the anchors made from them). Where each citation field comes from:
+tools/cite.py (and ``metadata`` below). A page of the unreleased draft says so.
 """
 
 import datetime
@@ -45,6 +36,7 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
 
 # The one place outside pytest (pyproject.toml's pythonpath) that puts tools/ on the path:
 # mkdocs loads this file by its path, and the chapters' build-time blocks import tools/ too.
@@ -60,7 +52,6 @@ import tangle  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MATHJAX = "javascripts/tex-svg-full.js"
-PACKAGE = tangle.PACKAGE
 
 # ---------------------------------------------------------------- re-tangling
 
@@ -84,8 +75,8 @@ _glossary = {}  # this build's glossary: "table" {spelling: entry}, "labels" {(f
 
 
 def on_pre_build(config, **kwargs):
-    """Re-tangle before every build, so pages built at build time by
-    markdown-exec and mkdocstrings see the code the chapters show."""
+    """Re-tangle before every build, so pages built at build time by markdown-exec and
+    mkdocstrings see the code the chapters show; then read this build's pages and glossary."""
     try:
         for module in tangle.write():
             print(f"mkdocs hook: re-tangled {module} from the chapters", file=sys.stderr)
@@ -93,32 +84,17 @@ def on_pre_build(config, **kwargs):
         _writers.update(writers())
         _book.clear()
         _book.update(book.pages(Path(config["docs_dir"]).parent))
+        table = glossary.index(glossary.read(config["docs_dir"]))
     except (ValueError, SystemExit) as e:  # the book's own one-line errors, not tracebacks
         raise PluginError(str(e)) from None
-    load_glossary(config["docs_dir"])
-
-
-# ---------------------------------------------------------------- the glossary
-
-def section_labels(pages):
-    """{(file, anchor): "§3.2"} for every numbered section, and "chapter 3" for
-    every chapter's title ("the preface" for chapter 0)."""
+    # What the glossary's [§] links say: "§3.2" for a section, "chapter 3" for a chapter's title.
     labels = {}
-    for page in pages.values():
+    for page in _book.values():
         if page.number is not None:
             labels[(page.file, page.anchor)] = f"chapter {page.number}" if page.number else "the preface"
             labels.update({(page.file, s.anchor): f"§{s.label}" for s in page.sections if s.label and s.anchor})
-    return labels
-
-
-def load_glossary(docs_dir):
-    """Read the glossary's entries and the chapters' section numbers for this build."""
-    try:
-        table = glossary.index(glossary.read(docs_dir))
-    except ValueError as e:
-        raise PluginError(str(e)) from None
     _glossary.clear()
-    _glossary.update(table=table, labels=section_labels(_book))
+    _glossary.update(table=table, labels=labels)
 
 
 # ---------------------------------------------------------------- MathJax
@@ -190,8 +166,8 @@ def on_post_page(output, page, config, **kwargs):
         banner = (f'<div class="mg-draft" role="note"><strong>Draft.</strong> This is the unreleased text '
                   f'of the book, and it changes; to cite it, cite a released edition '
                   f'(<a href="{site}cite/#editions">how</a>).</div>')
-        output = re.sub(r'(<article class="md-content__inner md-typeset">)', lambda m: m.group(1) + banner,
-                        output, count=1)
+        article = '<article class="md-content__inner md-typeset">'
+        output = output.replace(article, article + banner, 1)
     if cite.PAGE_URL in output or cite.SITE_URL in output:
         output = output.replace("</body>", f'<script defer src="{site}javascripts/cite.js"></script></body>', 1)
     if not _runner or chapter is None:
@@ -217,7 +193,7 @@ def metadata(root=ROOT, environ=os.environ):
     and the date of the build (SOURCE_DATE_EPOCH's, if set, for a reproducible build)."""
     pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     project, about = pyproject["project"], pyproject["tool"]["microgpt-book"]
-    stamp = environ.get("SOURCE_DATE_EPOCH")
+    stamp, edition = environ.get("SOURCE_DATE_EPOCH"), environ.get("MIKE_DOCS_VERSION", DRAFT)
     when = datetime.datetime.fromtimestamp(int(stamp), datetime.UTC) if stamp else datetime.datetime.now()
     return {
         "title": about["title"],
@@ -225,7 +201,7 @@ def metadata(root=ROOT, environ=os.environ):
         "version": project["version"],
         "authors": [author["name"] for author in project["authors"]],
         "address": (book.config(root).get("site_url") or "").strip(),
-        "edition": None if environ.get("MIKE_DOCS_VERSION", "draft") in ("", DRAFT) else environ["MIKE_DOCS_VERSION"],
+        "edition": None if edition in ("", DRAFT) else edition,
         "date": when.strftime("%Y-%m-%d"),
     }
 
@@ -268,15 +244,9 @@ def dotted(module):
 def writers(root=ROOT):
     """{module path: [chapter paths under docs/, in reading order]} from the tangler."""
     found = {}
-    for module, chapter, _line, _code, _where in tangle.blocks(root):
-        chapters = found.setdefault(module, [])
-        if chapter.removeprefix("docs/") not in chapters:
-            chapters.append(chapter.removeprefix("docs/"))
-    return found
-
-
-def _link(target, from_page):
-    return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+    for module, chapter, *_ in tangle.blocks(root):
+        found.setdefault(module, {})[chapter.removeprefix("docs/")] = None  # a dict: once each, in order
+    return {module: list(chapters) for module, chapters in found.items()}
 
 
 # ---------------------------------------------------------------- the hooks' page work
@@ -307,13 +277,13 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
             raise PluginError(str(e)) from None
         first, _, rest = markdown.lstrip("\ufeff").partition("\n")
         rest, _linked = glossary.link_terms(rest, _glossary.get("table", {}),
-                                            _link(glossary.GLOSSARY, src))
+                                            get_relative_url(glossary.GLOSSARY, src))
         if chapter.sections[0].anchor is None:
             first = f"{first.rstrip()} {{#{chapter.anchor}}}"
         modules = [m for m, chapters in _writers.items() if src in chapters]
         tail = []
         if modules:
-            links = ", ".join(f"[`{dotted(m)}`]({_link(api_page(m), src)})" for m in modules)
+            links = ", ".join(f"[`{dotted(m)}`]({get_relative_url(api_page(m), src)})" for m in modules)
             tail.append(f"**API reference:** {links}.")
         tail.append(cite_chapter_box(meta, chapter, page.url))
         return first + "\n" + rest.rstrip("\n") + "\n\n" + "\n\n".join(tail) + "\n"
@@ -322,13 +292,13 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
             return glossary.number_links(markdown, _glossary.get("labels", {}))
         except ValueError as e:
             raise PluginError(str(e)) from None
-    match = re.search(rf"^::: ({PACKAGE}(?:\.\w+)?)\s*$", markdown, re.M)
+    match = re.search(rf"^::: ({tangle.PACKAGE}(?:\.\w+)?)\s*$", markdown, re.M)
     if src.startswith("api/") and match:
         module = next((m for m in _writers if dotted(m) == match.group(1)), None)
         if module is None:
             raise PluginError(f"{src}: no chapter writes {match.group(1)}")
         chapters = _writers[module]
-        links = [f"[{_book[c].number}. {_book[c].title}]({_link(c, src)})" for c in chapters]
+        links = [f"[{_book[c].number}. {_book[c].title}]({get_relative_url(c, src)})" for c in chapters]
         links = " and ".join([", ".join(links[:-1]), links[-1]] if len(links) > 1 else links)
         note = (f"`{module}` is written by {'chapter' if len(chapters) == 1 else 'chapters'} "
                 f"{links}; what follows is generated from its docstrings and code.")

@@ -62,16 +62,12 @@ def tangle_map(root=tangle.ROOT):
     {"block": id}), and every package block's module and code."""
     modules, blocks = {}, {}
     for module, parts in tangle.pieces(root).items():
-        pieces, text = [tangle.HEADER], tangle.HEADER
-        for part in parts:
-            glue = ("\n" if text == tangle.HEADER else "\n\n") + tangle.marker(part["lines"])
-            pieces.append(glue)
-            text += glue
+        pieces = modules[module] = [tangle.HEADER]
+        for index, part in enumerate(parts):  # the glue and the markers as tangle.tangle writes them
+            pieces.append(("\n" if index == 0 else "\n\n") + tangle.marker(part["lines"]))
             for chapter, line, _where, code in part["claims"]:
                 pieces.append({"block": block_id(chapter, line)})
                 blocks[block_id(chapter, line)] = {"module": module, "code": code}
-                text += code
-        modules[module] = pieces
     return modules, blocks
 
 
@@ -82,29 +78,15 @@ def join(pieces, blocks, changed=None):
                    for p in pieces)
 
 
-def package_blocks(page, blocks):
-    """[{id, module, code}] for the package blocks of a page that the tangle map holds."""
-    return [{"id": i, "line": b.line, "module": blocks[i]["module"], "code": b.code}
-            for b in page.blocks if (i := block_id(b.chapter, b.line)) in blocks]
-
-
-def chapters_of(pages):
-    """{docs/NN-….md: [example block ids]} for every page with example blocks."""
-    return {f"docs/{file}": [e["id"] for e in examples(page)]
-            for file, page in pages.items() if examples(page)}
-
-
-def exercise_blocks(file, text):
-    """[{id, line, code, needs, number, check}] for the exercises' starting blocks of a page:
-    the page's Check button runs one, then its check ([path, function])."""
-    return [{"id": block_id(e.chapter, e.line), "line": e.line, "code": e.start, "needs": needs(e.start),
-             "number": e.number, "check": list(e.check)} for e in exercises.of_page(file, text)]
-
-
 def page_data(file, page, blocks, text=""):
-    """What one page's runner needs: its chapter, and its example, exercise and package blocks."""
-    return {"chapter": f"docs/{file}", "examples": examples(page), "exercises": exercise_blocks(file, text),
-            "package": package_blocks(page, blocks)}
+    """What one page's runner needs: its chapter, its example blocks, its exercises' starting
+    blocks (the Check button runs one, then its check: [path, function]) and those of its
+    package blocks that the tangle map holds."""
+    starts = [{"id": block_id(e.chapter, e.line), "line": e.line, "code": e.start, "needs": needs(e.start),
+               "number": e.number, "check": list(e.check)} for e in exercises.of_page(file, text)]
+    package = [{"id": i, "line": b.line, "module": blocks[i]["module"], "code": b.code}
+               for b in page.blocks if (i := block_id(b.chapter, b.line)) in blocks]
+    return {"chapter": f"docs/{file}", "examples": examples(page), "exercises": starts, "package": package}
 
 
 def book_data(root=tangle.ROOT):
@@ -135,8 +117,8 @@ def site_files(root, into):
     editor = bundle_editor(root, into)
     if editor is None:
         return {}
-    data = Path(into) / "book.json"
-    data.write_text(json.dumps(book_data(root)), encoding="utf-8")
+    data, book = Path(into) / "book.json", book_data(root)
+    data.write_text(json.dumps(book), encoding="utf-8")
     found = {f"{RUNNER}/{name}": PAGE / name for name in ("runner.js", "worker.js", "harness.py")}
-    found.update({url: Path(root) / path for path, url in book_data(root)["files"].items() if url.startswith(RUNNER)})
+    found.update({url: Path(root) / path for path, url in book["files"].items() if url.startswith(RUNNER)})
     return {**found, f"{RUNNER}/editor.js": editor, f"{RUNNER}/book.json": data}

@@ -1,34 +1,31 @@
 """Tangle the book: write the package microgpt/ from the chapters in docs/.
 
-Every fence whose info string is ``python title="microgpt/<module>.py"`` is
-appended to that module, chapters taken in the order of mkdocs.yml's nav and
-blocks in the order they stand in each chapter. Each generated file starts
-with a header saying so, and each top-level definition (or method) is
-preceded by a marker ``# [docs/<chapter>.md:<line>]`` naming the line of the
-chapter it came from, so a traceback in microgpt/ leads straight back to the
+Every fence whose info string is ``python title="microgpt/<module>.py"`` is appended to that
+module, chapters taken in the order of mkdocs.yml's nav and blocks in the order they stand
+in each chapter. Each generated file starts with a header saying so, and each top-level
+definition (or method) is preceded by a marker ``# [docs/<chapter>.md:<line>]`` naming the
+line of the chapter it came from, so a traceback in microgpt/ leads straight back to the
 prose.
 
-A block that goes *inside* something an earlier block began says where, as
-Crafting Interpreters' snippets do: ``title="microgpt/train.py, in doc_loss"``
-(free words may follow: ``, in doc_loss, after the cache``). A block that
-continues a function is joined to it without a marker of its own; the
-function's marker lists every chapter line it was written at, e.g.
-``# [docs/07-training.md:130, 181]``. A block of methods says the class it
-belongs to (``, in Value``) and keeps its marker. So no marker ever lands
-inside a function body, and each module reads like a hand-written program.
-The tangler checks all of this on the output: every module must compile,
-every indented block must name where it goes, and name it truly. It refuses,
-in one line naming the chapter and line, a block it would otherwise drop or
-misread (an unclosed fence, a package title not exactly right, a package block
-inside an admonition). It lists the files it writes in microgpt/.tangled and
-never replaces or removes a file that is not on that list.
+A block that goes *inside* something an earlier block began says where, as Crafting
+Interpreters' snippets do: ``title="microgpt/train.py, in doc_loss"`` (free words may
+follow: ``, in doc_loss, after the cache``). A block that continues a function is joined to
+it without a marker of its own; the function's marker lists every chapter line it was
+written at, e.g. ``# [docs/07-training.md:130, 181]``. A block of methods says the class it
+belongs to (``, in Value``) and keeps its marker. So no marker ever lands inside a function
+body, and each module reads like a hand-written program. The tangler checks all of this on
+the output: every module must compile, every indented block must name where it goes, and
+name it truly. It refuses, in one line naming the chapter and line, a block it would
+otherwise drop or misread (an unclosed fence, a package title not exactly right, a package
+block inside an admonition). It lists the files it writes in microgpt/.tangled and never
+replaces or removes a file that is not on that list.
 
     python tools/tangle.py          write microgpt/ (only files that changed)
     python tools/tangle.py --check  exit 1 and name the stale files if the
                                     committed package differs from the chapters
 
-It runs from conftest.py before the tests and from an mkdocs hook before the
-site build, so neither ever sees code older than the chapters.
+It runs from conftest.py before the tests and from an mkdocs hook before the site build, so
+neither ever sees code older than the chapters.
 """
 
 import argparse
@@ -56,21 +53,21 @@ MANIFEST = f"{PACKAGE}/.tangled"  # the list of the files the tangler wrote
 TITLE = re.compile(r'^python\s+title="(' + PACKAGE + r'/[A-Za-z_][A-Za-z0-9_]*\.py)'
                    r'(?:, in ([A-Za-z_][A-Za-z0-9_.]*)(?:, [^"]+)?)?"$')
 MEMBER = re.compile(r"^    (def |async def |@)")
+NAMED = re.compile(r"""title=(["'])([\w.-]+/[\w.-]+\.py)(?=["',])""")  # any title naming a .py file
 
 
 def blocks(root=ROOT, upto=None):
-    """Yield (module path, chapter, line, code, where) for every titled package block
-    (of the chapters numbered up to upto, if given); where is the name after ", in" in
-    its title (None for a top-level block). A block
-    the tangler would silently drop is an error instead: a package title that is not
-    exactly right, one in single quotes, one that names another folder than microgpt/
-    but a module that the book writes, or a package block indented (in an admonition)."""
+    """Yield (module path, chapter, line, code, where) for every titled package block (of the
+    chapters numbered up to upto, if given); where is the name after ", in" in its title (None
+    for a top-level block). A block the tangler would silently drop is an error instead: a
+    package title not exactly right, one in single quotes, one that names another folder than
+    microgpt/ but a module that the book writes, or a package block indented (in an admonition)."""
     found = [block for page in book.pages(root).values() for block in page.blocks
              if upto is None or page.number is not None and page.number <= upto]
     modules = {m.group(1).split("/")[1] for b in found if (m := TITLE.match(b.info))}
     for block in found:
         match, at = TITLE.match(block.info), f"{block.chapter}:{block.line}"
-        named = re.search(r"""title=(["'])([\w.-]+/[\w.-]+\.py)(?=["',])""", block.info if block.fenced else block.code)
+        named = NAMED.search(block.info if block.fenced else block.code)
         if not block.fenced and named and named.group(2).startswith(f"{PACKAGE}/"):
             raise SystemExit(f"{at}: a package block inside an admonition (or indented) is not "
                              f"a fence, so it would not be tangled; move it out")
@@ -119,8 +116,8 @@ def tangle(root=ROOT, upto=None):
     modules = {}
     for module, parts in pieces(root, upto).items():
         text, claims = HEADER, []
-        for part in parts:
-            text += ("\n" if text == HEADER else "\n\n") + marker(part["lines"])
+        for index, part in enumerate(parts):
+            text += ("\n" if index == 0 else "\n\n") + marker(part["lines"])
             for chapter, line, where, code in part["claims"]:
                 claims.append((chapter, line, where, text.count("\n") + 1))
                 text += code
@@ -137,13 +134,13 @@ def verify(module, text, claims):
         chapter, line = next(((c, ln) for c, ln, _, at in reversed(claims) if at <= (e.lineno or 0)),
                              claims[0][:2])
         raise SystemExit(f"{chapter}:{line}: {module} does not compile: {e.msg} (line {e.lineno})")
-    spans = {}
+    spans, functions = {}, (ast.FunctionDef, ast.AsyncFunctionDef)
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(node, (*functions, ast.ClassDef)):
             spans[node.name] = (node.lineno, node.end_lineno)
-            for sub in getattr(node, "body", []):
-                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(node, ast.ClassDef):
-                    spans[f"{node.name}.{sub.name}"] = (sub.lineno, sub.end_lineno)
+        if isinstance(node, ast.ClassDef):
+            spans.update({f"{node.name}.{sub.name}": (sub.lineno, sub.end_lineno)
+                          for sub in node.body if isinstance(sub, functions)})
     for chapter, line, where, at in claims:
         if where is None:
             continue
@@ -225,7 +222,8 @@ def main(argv=None):
         if args.chapter is not None:
             into = args.root / "build" / f"chapter-{args.chapter:02d}"
             born = snapshot(args.root, args.chapter, into)
-            return report(sorted(str((into / m).relative_to(args.root)) for m, n in born.items() if n <= args.chapter))
+            made = [str(into.relative_to(args.root) / m) for m, n in born.items() if n <= args.chapter]
+            return report(sorted(made))
         return check(args.root) if args.check else report(write(args.root))
     except ValueError as e:  # from book.py: a missing page, a page not UTF-8, an unclosed block
         print(f"tangle.py: {e}", file=sys.stderr)
