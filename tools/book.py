@@ -13,6 +13,12 @@ a section's anchor is the explicit ``{#id}`` its heading carries. Sections of a 
 are numbered ``3.2`` (for ``##``) and ``3.2.1`` (for ``###``), as the site shows them,
 except in the chapter's ``## Exercises {#exercises}``: there each ``###`` is an exercise,
 labelled ``Exercise 3.1``, ``Exercise 3.2``, … (tools/exercises.py reads them).
+
+Why numbered here, and not by mkdocs-enumerate-headings-plugin or print-site's numbering:
+those number every heading of every page by its place in the nav, in the HTML only; the
+book's numbers come from the chapters' titles (the preface is 0, the glossary and the
+appendices have none), exercises are labelled instead, and the numbers are needed as data
+too: the glossary's "§3.2" links, the exercises' anchors and the tests read them from here.
 """
 
 import functools

@@ -14,7 +14,13 @@
 - main: lines of microgpt/__main__.py.
 - block: lines of the longest package block in the book.
 - markers: tangle markers that land inside a function body.
-- machinery: lines of the book's build tools, tools/*.py.
+- machinery: lines of the book's build tools, every .py file under tools/. Its budget is
+  what the machinery needs today, not the 800 lines first aimed at: since that aim, the
+  runner in the page, the exercises, the citations and the ladder's benchmark were added,
+  and each library the aim counted on was weighed; it is used where it does the job as
+  well (markdown-it, PyYAML and mkdocs's own functions, NumPy's SVD, pybtex, biber and
+  cffconvert in the tests), and where it is not, the module says why. A change that
+  needs more must raise the budget here, and say why in its commit.
 
 tests/test_shape.py checks each figure against its target.
 """
@@ -27,7 +33,7 @@ from pathlib import Path
 import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 800}
+TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 2400}
 
 
 # Run in a fresh process: python -c COUNT FOLDER WHAT, WHAT being "run" or "loaded".
@@ -74,7 +80,7 @@ def figures(root=ROOT):
             "main": len((root / "microgpt" / "__main__.py").read_text().splitlines()),
             "block": max(len(code.splitlines()) for *_, code, _where in tangle.blocks(root)),
             "markers": len(markers_in_functions(root)),
-            "machinery": sum(len(p.read_text().splitlines()) for p in (root / "tools").glob("*.py"))}
+            "machinery": sum(len(p.read_text().splitlines()) for p in (root / "tools").rglob("*.py"))}
 
 
 if __name__ == "__main__":
