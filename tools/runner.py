@@ -117,8 +117,8 @@ def site_files(root, into):
     editor = bundle_editor(root, into)
     if editor is None:
         return {}
-    data, book = Path(into) / "book.json", book_data(root)
-    data.write_text(json.dumps(book), encoding="utf-8")
+    data, shipped = Path(into) / "book.json", book_data(root)
+    data.write_text(json.dumps(shipped), encoding="utf-8")
     found = {f"{RUNNER}/{name}": PAGE / name for name in ("runner.js", "worker.js", "harness.py")}
-    found.update({url: Path(root) / path for path, url in book["files"].items() if url.startswith(RUNNER)})
+    found.update({url: Path(root) / path for path, url in shipped["files"].items() if url.startswith(RUNNER)})
     return {**found, f"{RUNNER}/editor.js": editor, f"{RUNNER}/book.json": data}
