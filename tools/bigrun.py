@@ -15,6 +15,10 @@ RESULT = ROOT / "docs" / "assets" / "big-eval.json"
 DEFAULT_MODEL = ROOT / "docs" / "assets" / "default-model.json"
 COMMAND = ["--engine", "numpy", "--n-layer", "4", "--n-embd", "64", "--steps", "30000", "--lr", "0.003",
            "--samples", "200", "--eval-json", "docs/assets/big-eval.json"]
+# The arithmetic the committed result was made with: OpenBLAS's and NumPy's AVX2 kernels. On a
+# processor with AVX-512 both would pick others, whose last bits differ; 30,000 steps grow that
+# into another model. On an x86 processor with AVX2 but no AVX-512, they are what it picks anyway.
+KERNELS = {"OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}
 
 
 def command():
@@ -26,6 +30,11 @@ def shown():
     """The command as the chapter shows it: two lines, the second continuing the first."""
     cut = COMMAND.index("--samples")
     return f"python -m microgpt {shlex.join(COMMAND[:cut])} \\\n    {shlex.join(COMMAND[cut:])}"
+
+
+def kernels():
+    """The two environment variables of KERNELS, as a shell sets them."""
+    return " ".join(f"{name}={shlex.quote(value)}" for name, value in KERNELS.items())
 
 
 def args():
