@@ -3,7 +3,6 @@
 import json
 import math
 import os
-import pty
 import random
 import re
 import select
@@ -245,10 +244,9 @@ def test_sigint_stops_between_steps_saves_and_exits_130(tmp_path, main, microgpt
 
 def test_progress_on_a_terminal_is_one_live_line(names, microgpt):
     argv, env = microgpt.command("--data", names, *TINY[:-4], "--steps", "4", "--samples", "1")
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(ROOT)
-        os.execve(argv[0], argv, env)
+    fd, terminal = os.openpty()  # not pty.fork(): forking a process that runs threads may deadlock
+    child = subprocess.Popen(argv, stdin=terminal, stdout=terminal, stderr=terminal, cwd=ROOT, env=env)
+    os.close(terminal)
     chunks = []
     while True:
         try:
@@ -259,7 +257,8 @@ def test_progress_on_a_terminal_is_one_live_line(names, microgpt):
         if not data:
             break
         chunks.append(data)
-    os.waitpid(pid, 0)
+    child.wait()
+    os.close(fd)
     screen = b"".join(chunks).decode()
     assert "\rstep    4 /    4 | loss" in screen and "steps/s" in screen and "left" in screen
     assert "step    1 /    4 | loss" in screen
