@@ -86,7 +86,8 @@ def test_the_whole_climb_of_each_rung_is_its_revisions_and_prints_what_it_printe
         assert ladder.held_out_loss(ladder.RUNGS[rung], model, tokenizer, docs) == logged["held_out"]
     else:          # the GPTs' Values take minutes: the same model on chapter 12's arrays, to rounding
         state_dict, config = (model.state_dict if rung == 5 else model), ONE_HEAD if rung == 3 else Config()
-        weights, engine = choose("numpy").model(state_dict), choose("numpy")
+        engine = choose("numpy")
+        weights = engine.model(state_dict)
         _, held_out = split(docs, 1000)
         positions = sum(framed(tokenizer, config, doc)[1] for doc in held_out)
         total = math.fsum(model_nll(weights, config, tokenizer, doc, engine) for doc in held_out)

@@ -17,7 +17,7 @@ book's title and ignores ``booktitle``. tests/test_citation.py formats every ent
 pybtex, in three classic styles, and validates it with biber against biblatex's data
 model. (pybtex's styles leave out ``note``, where BibTeX's own show it; the address names
 the edition too.) Written by hand, not with pybtex's writer: pybtex is a test tool only (the
-site's build needs no extra library), the entries are seven fields, and its layout (quoted
+site's build needs no extra library), the entries are ten fields at most, and its layout (quoted
 values, no aligned ``=``) would change every published box.
 """
 
