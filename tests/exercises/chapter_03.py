@@ -6,18 +6,13 @@ import math
 
 from microgpt.autograd import Value
 
-from answers import number
+from answers import number, predicted, same
 
 
 def check_3_1(ns):
-    prediction = number(ns, "prediction")
-    a, b = Value(2.0), Value(3.0)
-    L = a * b + a
-    L.backward()
-    L.backward()
-    L.backward()
-    assert prediction == a.grad, (f"a.grad after three calls is not {prediction}: print it, "
-                                  f"then follow the third call node by node (hint 2)")
+    prediction = predicted(ns, "prediction")
+    assert same("3.1 prediction", prediction, "eed71c39ec63005fa94a"), \
+        f"a.grad after three calls is not {prediction}: print it, then follow the third call node by node (hint 2)"
 
 
 def assigning_backward(root):

@@ -7,19 +7,18 @@ import random
 from microgpt.autograd import Value
 from microgpt.model import Config, init_state_dict, matrix, parameters
 
-from answers import number
+from answers import predicted, same
 
 
 def check_4_1(ns):
     config = Config(n_embd=8, n_head=2, n_layer=2, block_size=8)
     assert ns.get("config") == config, \
         f"keep config = {config} in the block: the predictions are about that model"
-    state_dict = init_state_dict(config, 27, random.Random(0))
-    matrices = number(ns, "matrices", whole=True)
-    assert matrices == len(state_dict), \
+    matrices = predicted(ns, "matrices", whole=True)
+    assert same("4.1 matrices", matrices, "4130213bef23f68bbd52"), \
         f"the state dict does not hold {matrices} matrices: print list(state_dict) (hint 1)"
-    prediction = number(ns, "prediction", whole=True)
-    assert prediction == len(parameters(state_dict)), \
+    prediction = predicted(ns, "prediction", whole=True)
+    assert same("4.1 prediction", prediction, "4349651b9f90b4c801b0"), \
         f"the model does not have {prediction} parameters: print len(parameters(state_dict)), then use the formula (hint 2)"
 
 
