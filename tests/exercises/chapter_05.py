@@ -60,13 +60,6 @@ def raised(f, scores):
     return None
 
 
-def checks_naive_softmax(logits):
-    """The chapter's naive softmax: the check's own version of the mistake."""
-    exps = [val.exp() for val in logits]
-    total = sum(exps)
-    return [e / total for e in exps]
-
-
 def check_5_3(ns):
     naive = ns.get("naive_softmax")
     assert callable(naive), "keep the function naive_softmax in the block"
@@ -78,8 +71,8 @@ def check_5_3(ns):
     assert big is not None, "naive_softmax still works on the scores 1000 and 1001: remove - max_val"
     assert isinstance(big, OverflowError), \
         f"on the scores 1000 and 1001 naive_softmax raises {type(big).__name__}, not OverflowError: change only - max_val"
-    small = raised(checks_naive_softmax, [-1000.0, -1001.0])
-    assert type(raised(naive, [-1000.0, -1001.0])) is type(small), \
+    small = raised(naive, [-1000.0, -1001.0])
+    assert same("5.3 error", type(small).__name__, "24809bb07c74c5e2fd25"), \
         "your naive_softmax fails differently from the chapter's on the scores -1000 and -1001"
     error = ns.get("error")
     if isinstance(error, type) and issubclass(error, BaseException):
