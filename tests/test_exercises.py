@@ -56,6 +56,21 @@ def test_the_solution_passes_and_the_start_fails(number, record_property):
     record_property("measured", f"Exercise {number}: solution passes, start fails ({start['error']})")
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("number", list(EVERY))
+def test_the_solution_passes_and_the_start_fails_as_files(number, tmp_path):
+    """The same proof through files, as --exercise N.M --answer FILE and tools/grade.py check
+    them: each in a process of its own, reading no chapter."""
+    exercise = EVERY[number]
+    for name, code in (("solution", exercise.solution), ("start", exercise.start)):
+        (tmp_path / f"{name}.py").write_text(code, encoding="utf-8")
+    solution, start = (harness.check_file(number, str(tmp_path / f"{name}.py"), 120, str(ROOT))
+                       for name in ("solution", "start"))
+    assert solution["passed"], f"Exercise {number}: the solution's file fails: {solution['error']}"
+    assert not start["passed"] and start["where"] == exercise.check[0], \
+        f"Exercise {number}: the starting point's file must run, and fail in the check: {start}"
+
+
 def test_the_exercises_are_numbered_in_order_and_each_names_its_check():
     for file, page in book.pages(ROOT).items():
         mine = [e for e in EVERY.values() if e.chapter == f"docs/{file}"]

@@ -177,6 +177,39 @@ def run_alone(code, chapter, line=0, check=None, seconds=SECONDS, megabytes=MEGA
         return not_yet(f"your code ended the process ({how}) before the check could say anything")
 
 
+def check_of(number, root="."):
+    """(path, name) of Exercise N.M's check (tools/exercises.py names them) from its number
+    alone, so that no chapter is read; None when the book has no such check."""
+    chapter, _, m = number.partition(".")
+    if not (chapter.isdigit() and m.isdigit()):
+        return None
+    path, name = f"tests/exercises/chapter_{int(chapter):02d}.py", f"check_{int(chapter)}_{int(m)}"
+    try:
+        with open(os.path.join(root, path), encoding="utf-8") as f:
+            return (path, name) if f"\ndef {name}(ns)" in f.read() else None
+    except OSError:
+        return None
+
+
+def check_file(number, path, seconds=SECONDS, root="."):
+    """The verdict on the file at path as the answer to Exercise number (run_alone)."""
+    check = check_of(number, root)
+    if check is None:
+        return not_yet(f"the book has no Exercise {number}")
+    try:
+        with open(path, encoding="utf-8") as f:
+            code = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        return not_yet(f"{path} cannot be read: {getattr(e, 'strerror', None) or e}")
+    return run_alone(code, str(path), 0, check, seconds, cwd=root)
+
+
+def said(verdict):
+    """A verdict in one line: "passed", or "not yet: why (line N)"."""
+    at = f" (line {verdict['line']})" if verdict["line"] else ""
+    return "passed" if verdict["passed"] else f"not yet: {verdict['error']}{at}".replace("\n", " ")
+
+
 def child():
     """The child's side: the verdict goes to the standard output it was given, and anything
     the block writes there by itself (os.write(1, ...)) to standard error instead."""
