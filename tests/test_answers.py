@@ -120,3 +120,66 @@ def test_the_command_reads_no_chapter(tmp_path):
     (tmp_path / "answer.py").write_text(START_10_2 + "prediction = math.log(5 / 3)\n", encoding="utf-8")
     assert harness.check_file("10.2", str(tmp_path / "answer.py"), 5, str(copy))["passed"]
     assert harness.check_file("99.1", str(tmp_path / "answer.py"), 5, str(copy))["error"] == "the book has no Exercise 99.1"
+
+
+def grade(folder, *more):
+    out = folder.parent / "grades.csv"
+    done = subprocess.run([sys.executable, "tools/grade.py", str(folder), "--out", str(out), *more],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return done.stdout, rows, json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def submissions(folder, answers):
+    """Write answers ({(student, N.M): code}) half as <student>_<N.M>.py, half in <student>/<N.M>.py."""
+    for i, ((student, number), code) in enumerate(sorted(answers.items())):
+        path = folder / f"{student}_{number}.py" if i % 2 else folder / student / f"{number}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code, encoding="utf-8")
+
+
+def test_the_grader_on_a_few_answers(tmp_path):
+    folder = tmp_path / "answers"
+    right, copied = START_10_2 + "prediction = math.log(5 / 3)\n", START_10_2 + "prediction = loss\n"
+    submissions(folder, {("ada", "10.2"): right, ("bob", "10.2"): copied, ("cy", "10.2"): "while True:\n    pass\n",
+                         ("dee", "10.2"): "import os\nos._exit(0)\n", ("eve", "99.1"): right})
+    said, rows, summary = grade(folder, "--time-limit", "2")
+    assert said.startswith("1 of 5 answers passed (5 students)"), said
+    got = {(r["student"], r["exercise"]): (r["passed"], r["message"]) for r in rows}
+    assert got[("ada", "10.2")] == ("True", "passed")
+    assert got[("bob", "10.2")][1].startswith("not yet: prediction must be your prediction written out")
+    assert got[("cy", "10.2")] == ("False", "not yet: your code ran for more than 2 s")
+    assert got[("dee", "10.2")][1].startswith("not yet: your code ended the process (exit status 0)")
+    assert got[("eve", "99.1")] == ("False", "not yet: the book has no Exercise 99.1")
+    assert summary["exercises"]["10.2"] == {"passed": 1, "of": 4} and summary["students"]["ada"]["passed"] == 1
+
+
+@pytest.mark.slow
+def test_the_grader_on_a_class(tmp_path, record_property):
+    """Forty answers (right, wrong, looping, crashing, copied predictions) of eight students."""
+    import time
+    import exercises
+    every = exercises.every(ROOT)
+    copies = {"3.1": "prediction = a.grad", "10.2": "prediction = loss", "13.1": "prediction = second",
+              "7.1": "prediction = doc_loss(state_dict, config, tokens).data"}
+    answers, expected = {}, {}
+    for i, number in enumerate(["1.2", "2.1", "3.1", "4.3", "5.1", "7.1", "10.2", "11.4"]):
+        e = every[number]
+        kinds = {"right": e.solution, "wrong": e.start, "loop": "while True:\n    pass\n",
+                 "crash": "import os\nos._exit(3)\n", "copy": e.start + "\n" + copies.get(number, "prediction = 1") + "\n"}
+        for kind, code in kinds.items():
+            answers[(f"{kind}{i}", number)] = code
+            expected[(f"{kind}{i}", number)] = kind == "right"
+    submissions(tmp_path / "class", answers)
+    began = time.monotonic()
+    said, rows, summary = grade(tmp_path / "class", "--time-limit", "3")
+    record_property("measured", f"the grader: {len(rows)} answers in {time.monotonic() - began:.1f} s")
+    got = {(r["student"], r["exercise"]): r for r in rows}
+    assert len(rows) == len(expected) >= 30
+    assert {k: r["passed"] == "True" for k, r in got.items()} == expected
+    assert all(got[k]["message"] == "not yet: your code ran for more than 3 s" for k in got if k[0].startswith("loop"))
+    assert all("exit status 3" in got[k]["message"] for k in got if k[0].startswith("crash"))
+    assert all(float(r["seconds"]) >= 0 for r in rows) and said.startswith(f"{len(expected) // 5} of {len(rows)}")
+    assert sum(s["passed"] for s in summary["students"].values()) == len(expected) // 5
