@@ -183,3 +183,27 @@ def test_the_grader_on_a_class(tmp_path, record_property):
     assert all("exit status 3" in got[k]["message"] for k in got if k[0].startswith("crash"))
     assert all(float(r["seconds"]) >= 0 for r in rows) and said.startswith(f"{len(expected) // 5} of {len(rows)}")
     assert sum(s["passed"] for s in summary["students"].values()) == len(expected) // 5
+
+
+@pytest.mark.slow
+def test_the_check_extra_alone_checks_an_answer(tmp_path, record_property):
+    """A fresh virtual environment with only .[check] (pip installs it as the dev install
+    does) checks an answer, has no site tools, and stays under 100 MB."""
+    import shutil
+    copy, venv = tmp_path / "book", tmp_path / "venv"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", "node_modules", "build", "site", ".venv",
+                                                               "*.egg-info", "__pycache__"))
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = str(venv / "bin" / "python")
+    installed = subprocess.run([python, "-m", "pip", "install", "-q", "-e", f"{copy}[check]"],
+                               capture_output=True, text=True, timeout=900)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    (copy / "10.2.py").write_text(START_10_2 + "prediction = math.log(5 / 3)\n", encoding="utf-8")
+    checked = subprocess.run([python, "-m", "pytest", "-q", "-n", "0", "--exercise", "10.2", "--answer", "10.2.py"],
+                             cwd=copy, capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
+    site_tools = subprocess.run([python, "-c", "import mkdocs"], capture_output=True, timeout=60)
+    assert site_tools.returncode != 0, "the check extra installed mkdocs"
+    size = sum(p.stat().st_size for p in venv.rglob("*") if p.is_file() and not p.is_symlink())
+    record_property("measured", f"a virtual environment with only .[check]: {size / 1e6:.0f} MB")
+    assert size < 100e6, f"{size / 1e6:.0f} MB"

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import random
+import re
 import sys
 import traceback
 import types
@@ -73,8 +74,7 @@ def apart(run):
         try:
             return run(*args, **kwargs)
         except BaseException as e:
-            return {"passed": False, "output": "", "error": f"your code raised {type(e).__name__}: {e}".rstrip(": "),
-                    "line": 0, "source": "", "where": "", "checked": False}
+            return not_yet(f"your code raised {type(e).__name__}: {e}".rstrip(": "))
         finally:
             os.chdir(folder)
             space.clear()
@@ -180,10 +180,10 @@ def run_alone(code, chapter, line=0, check=None, seconds=SECONDS, megabytes=MEGA
 def check_of(number, root="."):
     """(path, name) of Exercise N.M's check (tools/exercises.py names them) from its number
     alone, so that no chapter is read; None when the book has no such check."""
-    chapter, _, m = number.partition(".")
-    if not (chapter.isdigit() and m.isdigit()):
+    if not re.fullmatch(r"\d+\.\d+", number):
         return None
-    path, name = f"tests/exercises/chapter_{int(chapter):02d}.py", f"check_{int(chapter)}_{int(m)}"
+    chapter, m = map(int, number.split("."))
+    path, name = f"tests/exercises/chapter_{chapter:02d}.py", f"check_{chapter}_{m}"
     try:
         with open(os.path.join(root, path), encoding="utf-8") as f:
             return (path, name) if f"\ndef {name}(ns)" in f.read() else None
