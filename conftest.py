@@ -50,10 +50,14 @@ def pytest_addoption(parser):
     group.addoption("--answer", metavar="FILE",
                     help="with --exercise N.M: check FILE as your answer (the chapter is not read)")
     group.addoption("--time-limit", type=float, default=30, metavar="S",
-                    help="with --answer: the seconds an answer may run (default 30)")
+                    help="with --exercise: the seconds an answer may run (default 30)")
 
 
 def pytest_configure(config):
+    if config.getoption("answer") and not config.getoption("exercise"):
+        raise pytest.UsageError("--answer FILE: say which exercise it answers, with --exercise N.M")
+    if not config.getoption("time_limit") > 0:
+        raise pytest.UsageError("--time-limit: give a number of seconds above 0")
     chapter = config.getoption("chapter")
     if chapter is None:
         for module in tangle.write(ROOT):

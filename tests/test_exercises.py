@@ -87,12 +87,14 @@ def test_every_chapter_has_at_least_three_exercises():
     assert len(counts) >= 13 and all(n >= 3 for n in counts.values()), counts
 
 
-def test_your_block(exercise_number):
-    """--exercise N.M: the reader's block, as the chapter has it now, through its check."""
+def test_your_block(exercise_number, request):
+    """--exercise N.M: the reader's block, as the chapter has it now, through its check, in a
+    process of its own with a time limit (--time-limit), as --answer runs a file."""
     if exercise_number not in EVERY:
         pytest.fail(f"there is no Exercise {exercise_number}; the book has {', '.join(EVERY)}", pytrace=False)
     exercise = EVERY[exercise_number]
-    result = verdict(exercise, exercise.start)
+    result = harness.run_alone(exercise.start, exercise.chapter, exercise.line, exercise.check,
+                               request.config.getoption("time_limit"), cwd=str(ROOT))
     if not result["passed"]:
         at = f" (line {result['line']} of your block, {exercise.chapter}:{exercise.line + result['line']})" \
             if result["line"] else ""

@@ -5,7 +5,6 @@ and microgpt: the page runs these checks too."""
 import os
 import random
 import tempfile
-from collections import Counter
 
 from microgpt.data import load_docs, read_docs
 
@@ -24,7 +23,7 @@ def check_1_2(ns):
     twice = ns.get("twice")
     assert callable(twice), "keep the function twice in the block"
     for docs in (["a", "b", "a"], ["x", "y"], ["b", "a", "b", "a", "b", "c"], []):
-        want = sorted(d for d, n in Counter(docs).items() if n > 1)
+        want = sorted({d for i, d in enumerate(docs) if d in docs[:i]})   # seen before: seen twice
         got = twice(list(docs))
         assert got == want, f"twice({docs}) should be {want}, yours gives {got}"
     names = read_docs("names.txt")
