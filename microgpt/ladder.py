@@ -79,7 +79,7 @@ rung0 = SimpleNamespace(
     sample=lambda counts, tokenizer, rng: draw(lambda ids: bigram(counts, ids[-1]), tokenizer, rng, 16))
 
 
-# [docs/13-the-way-up.md:216]
+# [docs/13-the-way-up.md:252]
 def mlp_init(tokenizer, rng, n_embd=16):
     """Rung 1's model: an embedding table and a two-layer MLP, of plain numbers."""
     def draws(nout, nin):
@@ -88,13 +88,13 @@ def mlp_init(tokenizer, rng, n_embd=16):
             "mlp_fc2": draws(tokenizer.vocab_size, 4 * n_embd)}
 
 
-# [docs/13-the-way-up.md:227]
+# [docs/13-the-way-up.md:263]
 def size(state_dict):
     """How many numbers the model has: what rungs 1 and up print as num params."""
     return sum(len(row) for mat in state_dict.values() for row in mat)
 
 
-# [docs/13-the-way-up.md:247]
+# [docs/13-the-way-up.md:283]
 def float_linear(x, w):
     """Chapter 5's linear, on plain numbers."""
     return [add_up(wi * xi for wi, xi in zip(wo, x)) for wo in w]
@@ -108,14 +108,14 @@ def float_softmax(logits):
     return [e / total for e in exps]
 
 
-# [docs/13-the-way-up.md:261]
+# [docs/13-the-way-up.md:297]
 def mlp(state_dict, token_id):
     """The logits of the token after token_id: its embedding, through the MLP."""
     h = [max(0, v) for v in float_linear(state_dict["wte"][token_id], state_dict["mlp_fc1"])]
     return float_linear(h, state_dict["mlp_fc2"])
 
 
-# [docs/13-the-way-up.md:274]
+# [docs/13-the-way-up.md:310]
 def mean_loss(state_dict, tokens):
     """The document's mean cross-entropy loss, forward only."""
     n = len(tokens) - 1
@@ -133,7 +133,7 @@ def numerical_gradient(state_dict, tokens, eps=1e-5):
     return loss, grad
 
 
-# [docs/13-the-way-up.md:304, 324]
+# [docs/13-the-way-up.md:340, 360]
 def analytic_gradient(state_dict, tokens):
     """The loss and every parameter's gradient, derived by hand with the chain rule."""
     grad = {name: [[0.0] * len(row) for row in mat] for name, mat in state_dict.items()}
@@ -154,7 +154,7 @@ def analytic_gradient(state_dict, tokens):
     return (1 / n) * add_up(losses), [g for mat in grad.values() for row in mat for g in row]
 
 
-# [docs/13-the-way-up.md:353]
+# [docs/13-the-way-up.md:389]
 def back_linear(dy, x, w, dw):
     """y = w x, backwards: add dy's share to w's gradient dw; return the gradient of x."""
     dx = [0.0] * len(x)
@@ -165,7 +165,7 @@ def back_linear(dy, x, w, dw):
     return dx
 
 
-# [docs/13-the-way-up.md:372]
+# [docs/13-the-way-up.md:408]
 def mlp_opening(state_dict, tokenizer, docs):
     """Before training, rung 1 says its size, then checks its gradients on the first name."""
     yield "num params", size(state_dict)
@@ -175,7 +175,7 @@ def mlp_opening(state_dict, tokenizer, docs):
     yield "gradient check", (loss_n, loss_a, max(abs(gn - ga) for gn, ga in zip(grad_n, grad_a)))
 
 
-# [docs/13-the-way-up.md:408]
+# [docs/13-the-way-up.md:444]
 def mlp_learn(state_dict, tokens, step, steps, lr=1.0):
     """One step of gradient descent (SGD): every parameter moves against its gradient."""
     loss, grad = analytic_gradient(state_dict, tokens)
@@ -186,14 +186,14 @@ def mlp_learn(state_dict, tokens, step, steps, lr=1.0):
     return loss
 
 
-# [docs/13-the-way-up.md:423]
+# [docs/13-the-way-up.md:459]
 rung1 = SimpleNamespace(
     init=mlp_init, opening=mlp_opening, learn=mlp_learn, loss=mean_loss,
     sample=lambda sd, tokenizer, rng: draw(
         lambda ids: float_softmax([v / 0.5 for v in mlp(sd, ids[-1])]), tokenizer, rng, 16))
 
 
-# [docs/13-the-way-up.md:442]
+# [docs/13-the-way-up.md:478]
 def value_mlp_init(tokenizer, rng, n_embd=16):
     """Rung 2's model: rung 1's matrices, drawn the same way, made of Values."""
     return {"wte": matrix(tokenizer.vocab_size, n_embd, rng), "mlp_fc1": matrix(4 * n_embd, n_embd, rng),
@@ -206,14 +206,14 @@ def value_mlp(state_dict, token_id):
     return linear(h, state_dict["mlp_fc2"])
 
 
-# [docs/13-the-way-up.md:458]
+# [docs/13-the-way-up.md:494]
 def value_loss(state_dict, tokens):
     """rung 1's mean_loss, with Values: the root of the graph backward() walks."""
     n = len(tokens) - 1
     return (1 / n) * sum(-softmax(value_mlp(state_dict, a))[b].log() for a, b in zip(tokens, tokens[1:]))
 
 
-# [docs/13-the-way-up.md:472]
+# [docs/13-the-way-up.md:508]
 def sgd(state_dict, loss, step, steps, lr):
     """backward() from loss, then one SGD step on every parameter; the loss, as a number."""
     loss.backward()
@@ -224,7 +224,7 @@ def sgd(state_dict, loss, step, steps, lr):
     return loss.data
 
 
-# [docs/13-the-way-up.md:486]
+# [docs/13-the-way-up.md:522]
 rung2 = SimpleNamespace(
     init=value_mlp_init, opening=lambda sd, tokenizer, docs: [("num params", size(sd))],
     learn=lambda sd, tokens, step, steps: sgd(sd, value_loss(sd, tokens), step, steps, lr=1.0),
@@ -233,7 +233,7 @@ rung2 = SimpleNamespace(
         lambda ids: [p.data for p in softmax([v / 0.5 for v in value_mlp(sd, ids[-1])])], tokenizer, rng, 16))
 
 
-# [docs/13-the-way-up.md:547]
+# [docs/13-the-way-up.md:583]
 ONE_HEAD = Config(n_head=1)
 
 
@@ -247,7 +247,7 @@ def attention_init(tokenizer, rng):
     return {name: matrix(nout, nin, rng) for name, (nout, nin) in shapes.items()}
 
 
-# [docs/13-the-way-up.md:569]
+# [docs/13-the-way-up.md:605]
 rung3 = SimpleNamespace(
     init=attention_init, opening=lambda sd, tokenizer, docs: [("num params", size(sd))],
     learn=lambda sd, tokens, step, steps: sgd(sd, doc_loss(sd, ONE_HEAD, tokens), step, steps, lr=0.1),
@@ -255,7 +255,7 @@ rung3 = SimpleNamespace(
     sample=lambda sd, tokenizer, rng: sample(sd, ONE_HEAD, tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:611]
+# [docs/13-the-way-up.md:647]
 rung4 = SimpleNamespace(
     init=lambda tokenizer, rng: init_state_dict(Config(), tokenizer.vocab_size, rng),
     opening=lambda sd, tokenizer, docs: [("num params", size(sd))],
@@ -264,7 +264,7 @@ rung4 = SimpleNamespace(
     sample=lambda sd, tokenizer, rng: sample(sd, Config(), tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:632]
+# [docs/13-the-way-up.md:668]
 def adam_init(tokenizer, rng):
     """Rung 5's model: rung 4's parameters, with Adam's two running averages for each."""
     state_dict = rung4.init(tokenizer, rng)
@@ -272,7 +272,7 @@ def adam_init(tokenizer, rng):
     return SimpleNamespace(state_dict=state_dict, m=[0.0] * n, v=[0.0] * n)
 
 
-# [docs/13-the-way-up.md:643]
+# [docs/13-the-way-up.md:679]
 def adam_learn(model, tokens, step, steps):
     """One step of chapter 7's train: the loss, backward(), and Adam's update."""
     loss = doc_loss(model.state_dict, Config(), tokens)
@@ -287,7 +287,7 @@ rung5 = SimpleNamespace(
     sample=lambda model, tokenizer, rng: sample(model.state_dict, Config(), tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:683]
+# [docs/13-the-way-up.md:719]
 RUNGS = [rung0, rung1, rung2, rung3, rung4, rung5]
 
 
@@ -305,7 +305,7 @@ def lines(events):
         yield what, value
 
 
-# [docs/13-the-way-up.md:706]
+# [docs/13-the-way-up.md:742]
 def shown(events, rung, steps):
     """The steps, printing those the revision prints: all for rungs 0 and 5, else 1-5 and every 200th."""
     for what, value in events:
@@ -316,7 +316,7 @@ def shown(events, rung, steps):
         yield what, value
 
 
-# [docs/13-the-way-up.md:720]
+# [docs/13-the-way-up.md:756]
 def parse_args(argv):
     """The options of python -m microgpt.ladder: the rung, then --data, --seed, --steps."""
     p = options.argparse.ArgumentParser(prog="python -m microgpt.ladder",
@@ -329,7 +329,7 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-# [docs/13-the-way-up.md:740]
+# [docs/13-the-way-up.md:776]
 def main(argv=None):
     """python -m microgpt.ladder: climb one rung; returns the exit status."""
     guard.stop_on_signals()
@@ -347,7 +347,7 @@ def main(argv=None):
         return guard.failed(e)
 
 
-# [docs/13-the-way-up.md:758]
+# [docs/13-the-way-up.md:794]
 def names(events):
     """Print the 20 names as the revisions print them; the exit status, 0."""
     guard.show("\n--- inference (new, hallucinated names) ---")
@@ -356,12 +356,12 @@ def names(events):
     return 0
 
 
-# [docs/13-the-way-up.md:771]
+# [docs/13-the-way-up.md:807]
 if __name__ == "__main__":
     sys.exit(main())
 
 
-# [docs/13-the-way-up.md:784]
+# [docs/13-the-way-up.md:820]
 def held_out_loss(rung, model, tokenizer, docs, steps=1000):
     """Chapter 10's held-out loss of a rung's model, trained for steps steps on docs:
     the held-out names' total loss, over the number of positions scored."""
