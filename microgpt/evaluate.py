@@ -63,7 +63,7 @@ def model_nll(model, config, tokenizer, doc, engine=scalar):
 
 # [docs/10-did-it-learn.md:199]
 def count_pairs(counts, tokens):
-    """Count each pair of neighbours (a, b) in tokens into the table: counts[a][b] += 1."""
+    """Count each pair of neighbours (a, b) in tokens into the table: one more in row a, column b."""
     for a, b in zip(tokens, tokens[1:]):
         counts[a][b] += 1
 
