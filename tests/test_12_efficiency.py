@@ -1,5 +1,6 @@
 """Chapter 12: the array engine computes what the scalar engine computes."""
 
+import inspect
 import json
 import math
 import os
@@ -316,6 +317,20 @@ def test_the_readmes_time_for_the_default_run_is_the_benchmarks(bench):
                      (ROOT / "README.md").read_text(encoding="utf-8"))
     assert said, "README's quick start no longer says how long the default run takes"
     assert int(said.group(1)) == round(bench["runs"]["scalar"]["wall"] / 60)
+
+
+def test_both_engines_offer_the_same_functions_with_the_same_parameters():
+    """run() and the command line call engine.train, .sample, .loss, .model, .size and .export
+    without knowing which engine they have: a parameter added to one must be added to the other
+    (docs/making.md, "Changing a function both engines share"). The first parameter is the
+    model, which each engine calls by its own name (state_dict, weights)."""
+    from microgpt.run import scalar
+
+    def shape(function):
+        return [(p.name, p.default) for p in list(inspect.signature(function).parameters.values())[1:]]
+
+    for name in ("train", "sample", "loss", "model", "size", "export"):
+        assert shape(getattr(scalar, name)) == shape(getattr(fast, name)), name
 
 
 def test_with_the_avx2_loops_numpys_functions_give_pythons_floats():
