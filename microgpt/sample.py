@@ -22,7 +22,7 @@ def sample(state_dict, config, tokenizer, rng, temperature=0.5, prompt=""):
     return draw(next_weights, tokenizer, rng, config.block_size, prompt)
 
 
-# [docs/08-sampling.md:208, 270]
+# [docs/08-sampling.md:209, 271]
 def draw(next_weights, tokenizer, rng, block_size, prompt=""):
     """A new document: after BOS and prompt's tokens, each next token is drawn with rng,
     weighted by next_weights(the tokens so far); it ends at BOS, or at block_size tokens."""
