@@ -10,11 +10,13 @@ import random
 from microgpt.checkpoint import fingerprint
 from microgpt.data import load_docs
 from microgpt.run import scalar
+from microgpt.sample import draw
+from microgpt.tokenizer import frame
 
 HELD_OUT = 500
 
 
-# [docs/10-did-it-learn.md:58]
+# [docs/10-did-it-learn.md:60]
 def split(docs, steps, size=HELD_OUT):
     """The names a run of steps steps trained on (docs in the run's shuffled order),
     and the held-out names: the last size ones, minus any text the run trained on."""
@@ -31,7 +33,7 @@ def split(docs, steps, size=HELD_OUT):
     return trained, held_out
 
 
-# [docs/10-did-it-learn.md:115]
+# [docs/10-did-it-learn.md:117]
 def run_docs(run):
     """The shuffled names of the run a checkpoint records, if its data file is unchanged."""
     path, seed = run.get("data"), run.get("seed")
@@ -46,10 +48,10 @@ def run_docs(run):
     return load_docs(path, random.Random(seed))
 
 
-# [docs/10-did-it-learn.md:141]
+# [docs/10-did-it-learn.md:144]
 def framed(tokenizer, config, doc):
     """doc as training frames it: BOS, its ids, BOS; and n, how many positions are scored."""
-    tokens = [tokenizer.BOS] + tokenizer.encode(doc) + [tokenizer.BOS]
+    tokens = frame(tokenizer, doc)
     return tokens, min(config.block_size, len(tokens) - 1)
 
 
@@ -59,45 +61,52 @@ def model_nll(model, config, tokenizer, doc, engine=scalar):
     return engine.loss(model, config, tokens) * n
 
 
-# [docs/10-did-it-learn.md:197]
+# [docs/10-did-it-learn.md:199]
+def count_pairs(counts, tokens):
+    """Count each pair of neighbours (a, b) in tokens into the table: one more in row a, column b."""
+    for a, b in zip(tokens, tokens[1:]):
+        counts[a][b] += 1
+
+
+# [docs/10-did-it-learn.md:212]
+def add_one(row):
+    """A row of counts as probabilities, every count plus 1 (add-one smoothing)."""
+    total = sum(row) + len(row)
+    return [(c + 1) / total for c in row]
+
+
+# [docs/10-did-it-learn.md:223]
 def bigram(tokenizer, config, names):
     """The add-one bigram table: `probs[a][b]`, the chance that token b follows token a in names."""
-    counts = [[1] * tokenizer.vocab_size for _ in range(tokenizer.vocab_size)]
+    counts = [[0] * tokenizer.vocab_size for _ in range(tokenizer.vocab_size)]
     for name in names:
         tokens, n = framed(tokenizer, config, name)
-        for a, b in zip(tokens[:n], tokens[1:n + 1]):
-            counts[a][b] += 1
-    return [[c / sum(row) for c in row] for row in counts]
+        count_pairs(counts, tokens[:n + 1])
+    return [add_one(row) for row in counts]
 
 
-# [docs/10-did-it-learn.md:222]
+# [docs/10-did-it-learn.md:247]
 def bigram_nll(probs, tokenizer, config, doc):
     """The bigram table's total negative log-likelihood of doc, over its n scored positions."""
     tokens, n = framed(tokenizer, config, doc)
     return -math.fsum(math.log(probs[a][b]) for a, b in zip(tokens[:n], tokens[1:n + 1]))
 
 
-# [docs/10-did-it-learn.md:277]
+# [docs/10-did-it-learn.md:304]
 def bigram_sample(probs, tokenizer, config, rng, temperature=0.5):
-    """A name drawn from the bigram table, the way sample() draws one from the model."""
-    ids, token_id = [], tokenizer.BOS
-    for _ in range(config.block_size):
-        weights = [p ** (1 / temperature) for p in probs[token_id]]
-        token_id = rng.choices(range(tokenizer.vocab_size), weights=weights)[0]
-        if token_id == tokenizer.BOS:
-            break
-        ids.append(token_id)
-    return tokenizer.decode(ids)
+    """A name drawn from the bigram table by chapter 8's draw, as sample() draws one from the model."""
+    return draw(lambda tokens: [p ** (1 / temperature) for p in probs[tokens[-1]]],
+                tokenizer, rng, config.block_size)
 
 
-# [docs/10-did-it-learn.md:292]
+# [docs/10-did-it-learn.md:313]
 def memorised(names, docs, trained):
     """How many of names are in docs (the whole data file), and how many are trained names."""
     known, seen = set(docs), set(trained)
     return sum(name in known for name in names), sum(name in seen for name in names)
 
 
-# [docs/10-did-it-learn.md:329, 349]
+# [docs/10-did-it-learn.md:350, 370]
 def evaluate(model, config, tokenizer, docs, steps, samples, temperature=0.5, seed=42, size=HELD_OUT,
              engine=scalar):
     """Held-out loss and copies of the model (samples: names it drew) and of the two baselines."""
@@ -123,7 +132,7 @@ def row(nll, positions, names, docs, trained):
     return {"loss": math.fsum(nll) / positions, "in_data": in_data, "in_trained": in_trained, "names": names}
 
 
-# [docs/10-did-it-learn.md:373]
+# [docs/10-did-it-learn.md:394]
 def table(result):
     """The evaluation as a short text table."""
     n = result["samples"]

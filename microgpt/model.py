@@ -69,7 +69,7 @@ def linear(x, w):
     return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]
 
 
-# [docs/05-building-blocks.md:107]
+# [docs/05-building-blocks.md:119]
 def softmax(logits):
     """Probabilities from scores: exp of each, divided by their sum (max subtracted first)."""
     max_val = max(val.data for val in logits)
@@ -78,7 +78,7 @@ def softmax(logits):
     return [e / total for e in exps]
 
 
-# [docs/05-building-blocks.md:224]
+# [docs/05-building-blocks.md:236]
 def rmsnorm(x):
     """x divided by its root mean square (plus 1e-5 inside the root): no learned gain."""
     ms = sum(xi * xi for xi in x) / len(x)

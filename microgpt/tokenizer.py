@@ -50,3 +50,9 @@ class Tokenizer:
             if not 0 <= i < len(self.uchars):
                 raise ValueError(f"token id {i} is not a character id (0..{len(self.uchars) - 1})")
         return "".join(self.uchars[i] for i in ids)
+
+
+# [docs/02-tokenizer.md:178]
+def frame(tokenizer, doc):
+    """doc as the model learns it: BOS, the ids of its characters, BOS."""
+    return [tokenizer.BOS] + tokenizer.encode(doc) + [tokenizer.BOS]

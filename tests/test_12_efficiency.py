@@ -1,8 +1,10 @@
 """Chapter 12: the array engine computes what the scalar engine computes."""
 
+import inspect
 import json
 import math
 import os
+import platform
 import random
 import re
 import subprocess
@@ -315,6 +317,30 @@ def test_the_readmes_time_for_the_default_run_is_the_benchmarks(bench):
                      (ROOT / "README.md").read_text(encoding="utf-8"))
     assert said, "README's quick start no longer says how long the default run takes"
     assert int(said.group(1)) == round(bench["runs"]["scalar"]["wall"] / 60)
+
+
+def test_both_engines_offer_the_same_functions_with_the_same_parameters():
+    """run() and the command line call engine.train, .sample, .loss, .model, .size and .export
+    without knowing which engine they have: a parameter added to one must be added to the other
+    (docs/making.md, "Changing a function both engines share"). The first parameter is the
+    model, which each engine calls by its own name (state_dict, weights)."""
+    from microgpt.run import scalar
+
+    def shape(function):
+        return [(p.name, p.default) for p in list(inspect.signature(function).parameters.values())[1:]]
+
+    for name in ("train", "sample", "loss", "model", "size", "export"):
+        assert shape(getattr(scalar, name)) == shape(getattr(fast, name)), name
+
+
+def test_with_the_avx2_loops_numpys_functions_give_pythons_floats():
+    """"The same numbers" counts, at build time, where NumPy's exp, log and ** -0.5 give another
+    float than Python's; with the AVX2 loops of bigrun.KERNELS (which the bigger run's
+    reproduction relies on) it says they give none. A smaller count of the same measure here."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        pytest.skip("the AVX2 loops are an x86 processor's")
+    assert bigrun.last_bits_with_kernels(2000) == {name: 0 for name in bigrun.RANGES}
+    assert all(0 <= k <= 2000 for k in bigrun.last_bits(2000).values())
 
 
 # --- the bigger run ---------------------------------------------------------------------

@@ -199,6 +199,17 @@ def test_every_bibtex_entry_is_valid_biblatex_for_biber(edition, tmp_path):
     assert biber_warnings(entries(meta), tmp_path) == []
 
 
+def test_no_entry_claims_a_date_the_reader_looked():
+    """urldate (accessed, Y2) is the day the reader read the page: the build cannot know it,
+    so no format of any box gives one (the date in the note is the text's, not the reader's)."""
+    meta = hooks.metadata(environ={"MIKE_DOCS_VERSION": "0.2"})
+    record = cite.chapter_record(meta, 3, "Autograd", None)
+    assert bibtex_entry(cite.bibtex(record))[2].keys().isdisjoint({"urldate"})
+    assert "accessed" not in json.loads(cite.csl_json(record))[0]
+    assert not [line for line in cite.ris(record).splitlines() if line.startswith("Y2")]
+    assert meta["date"] in cite.version_note(record)
+
+
 def test_the_classic_style_check_can_fail():
     entry = "@incollection{k,\n  author = {A},\n  title = {T},\n  year = {2026},\n}"   # no booktitle
     with pytest.raises(Exception):

@@ -158,3 +158,26 @@ def pages(root=ROOT):
         except UnicodeDecodeError as e:
             raise ValueError(f"docs/{file}: not UTF-8 text (bad byte at offset {e.start})") from None
     return found
+
+
+def url(file):
+    """A page's address in the site, relative to the site's root: 03-autograd.md is 03-autograd/."""
+    stem = file.removesuffix(".md")
+    return "" if stem == "index" else (stem.removesuffix("index") if stem.endswith("/index") else stem + "/")
+
+
+def addresses(root=ROOT):
+    """The addresses the book keeps for an edition, one a line: every page's, in reading order,
+    and after a chapter's, its title's anchor and every section's and exercise's (page#anchor).
+    tests/data/addresses.txt holds them; tests/test_addresses.py says what to do when they change."""
+    found = []
+    for page in pages(root).values():
+        found.append(url(page.file) or "./")
+        if page.number is not None:
+            anchors = [page.anchor] + [s.anchor for s in page.sections[1:]]
+            found += [f"{found[-1]}#{a}" for a in anchors if a]
+    return found
+
+
+if __name__ == "__main__":  # python tools/book.py: the addresses, as tests/data/addresses.txt holds them
+    print("\n".join(addresses()))
