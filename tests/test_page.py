@@ -132,12 +132,19 @@ def test_the_sample_panel_draws_what_the_command_line_draws(main):
         harness.sample_saved("docs/assets/default-model.json", 1, 0.5, "Z", 3)
 
 
-def test_the_train_panel_runs_the_reference_path_a_step_at_a_time():
+def test_the_train_panel_runs_the_reference_path_a_step_at_a_time(tmp_path):
     reference = json.loads((ROOT / "tests" / "data" / "run-default.json").read_text())
     size = harness.start_run(1000)
     assert size == reference["num_params"]
     events = [harness.next_event() for _ in range(3)]
     assert events == [["step", i + 1, loss] for i, loss in enumerate(reference["losses"][:3])]
+    # The model the page keeps for chapter 8: a checkpoint --load reads, with the run's numbers.
+    from microgpt import checkpoint
+    from microgpt.run import scalar
+    (tmp_path / "yours.json").write_text(harness.saved_run(3, 1000))
+    _config, _tokenizer, state_dict, saved = checkpoint.load(tmp_path / "yours.json")
+    assert (saved["step"], saved["run"]["steps"]) == (3, 1000)
+    assert scalar.export(state_dict) == scalar.export(harness.run_state["model"])
     names = harness.stop_run(count=2)
     assert len(names) == 2 and all(isinstance(n, str) for n in names)
 

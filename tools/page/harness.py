@@ -238,16 +238,16 @@ def stop_run(count=20, temperature=0.5):
             for _ in range(count)]
 
 
-def saved_run(steps):
-    """The run's model after steps steps, as checkpoint JSON text, as --save writes it
-    (python -m microgpt --steps steps --save F makes the same file, run record aside)."""
+def saved_run(step, steps):
+    """The run's model after step of its steps, as checkpoint JSON text, as --save writes it
+    when python -m microgpt --steps steps --save F ends there (run record's fingerprint aside)."""
     from microgpt import checkpoint
     from microgpt.model import Config
     from microgpt.run import scalar
     run = {"data": "names.txt", "data_sha256": checkpoint.fingerprint("names.txt"),
            "seed": run_state["seed"], "steps": steps, "lr": 0.01}
     numbers = scalar.export(run_state["model"])
-    return json.dumps(checkpoint.to_dict(Config(), run_state["tokenizer"], numbers, steps, run), allow_nan=False)
+    return json.dumps(checkpoint.to_dict(Config(), run_state["tokenizer"], numbers, step, run), allow_nan=False)
 
 
 def sample_saved(path, count, temperature, prompt, seed):

@@ -387,7 +387,7 @@ function trainPanel(panel, python, site) {
       status.textContent = early
         ? `stopped after step ${losses.length}; 20 names from the model as it is now:`
         : `trained ${total} steps; its 20 names, as microgpt.py draws them:`;
-      const { model } = await python.send("save", { steps: losses.length });
+      const { model } = await python.send("save", { step: losses.length, steps: total });
       keepModel(model, losses.length);
       panel.dataset.state = "done";
       panel.dataset.losses = JSON.stringify(losses);
@@ -466,7 +466,8 @@ function samplePanel(panel, python, site) {
     model.append(Object.assign(tag("option", "", `yours, trained ${yours.steps} steps in chapter 7 in this browser`),
       { value: "yours" }));
   }
-  const note = tag("p", "runner-note", yours ? "" : "Train the model in chapter 7 and this panel offers yours too.");
+  const note = tag("p", "runner-note", "Train the model in chapter 7 and this panel offers yours too.");
+  note.hidden = !!yours;
   panel.append(tag("div", "runner-buttons", ...field("Model: ", "runner-model", model),
     ...field("Prompt: ", "runner-prompt", prompt), ...field("Temperature: ", "runner-temperature", temperature),
     ...field("Seed: ", "runner-seed", seed), draw), note, status, names);

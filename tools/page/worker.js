@@ -98,8 +98,8 @@ const answer = {
   },
   // The model the run made (trained, or stopped early), as --save writes it: the page keeps
   // it in the browser, and chapter 8's panel offers it beside the book's.
-  async save({ steps }) {
-    return { model: harness.saved_run(steps) };
+  async save({ step, steps }) {
+    return { model: harness.saved_run(step, steps) };
   },
   // model: a checkpoint's text (the reader's, kept by the page), or none for the book's at path.
   async sample({ path, model, count, temperature, prompt, seed }) {
