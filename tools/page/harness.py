@@ -10,6 +10,7 @@ line that raised it and what the block printed. The same file runs natively in t
 (tests/test_page.py), which is how the book knows it gives pytest's verdicts.
 """
 
+import ast
 import builtins
 import contextlib
 import functools
@@ -100,7 +101,8 @@ def run_block(code, chapter, line, check=None):
     printed = io.StringIO()
     verdict = {"passed": True, "output": "", "error": "", "line": 0, "source": "", "where": "", "checked": False}
     try:
-        compiled = compile("\n" * line + code, chapter, "exec", dont_inherit=True)
+        compiled = compile(explained(ast.parse("\n" * line + code, chapter)), chapter, "exec", dont_inherit=True)
+        namespace[FAIL] = fail
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             exec(compiled, namespace)
     except (Exception, SystemExit) as e:  # what pytest reports as a failure; Stop ends the worker
@@ -137,8 +139,12 @@ def failure(e, code, chapter, line):
     mine = [f for f in frames if f.filename == chapter and f.lineno > line]
     inner = frames[-1] if frames and frames[-1].filename != chapter else None
     at = mine[-1].lineno - line if mine else (e.lineno - line if isinstance(e, SyntaxError) and e.lineno else 0)
+    if isinstance(e, SyntaxError):  # raised by compile, not by a frame: where is the file it is in
+        inner = types.SimpleNamespace(filename=e.filename, lineno=e.lineno) if e.filename != chapter else None
     lines = code.splitlines()
     message = "".join(traceback.format_exception_only(type(e), e)).strip().splitlines()[-1]
+    if isinstance(e, Explained):  # what the rewritten assert saw, as pytest prints it under E
+        message, inner = str(e), None
     return {"error": message, "line": at, "source": lines[at - 1].strip() if 0 < at <= len(lines) else "",
             "where": f"{os.path.relpath(inner.filename)}:{inner.lineno}" if inner else ""}
 
@@ -225,6 +231,86 @@ def child():
     verdicts.flush()
     os._exit(0)  # at once: a thread the block left running must not hold the child
 
+# A failing assert shows the values it compared, as pytest shows them ("assert 2 == 3").
+# pytest does it by rewriting each assert of a test file before compiling it; the page's
+# Python has the standard library only, and pytest's rewriter would bring pytest with it
+# (with pluggy, iniconfig and packaging: more files for every reader to fetch). The part we
+# need is small, so the harness rewrites the block's asserts itself, with ast: each operand
+# is computed once, into a name no block can write ("@assert0"), and when the test is false
+# fail() raises an AssertionError that says what the operands were.
+
+FAIL = "@fail"  # the block's name for fail(); like the operands', not a name Python code can use
+SHOWN = 240  # the longest repr shown, as pytest cuts its own
+
+
+class Explained(AssertionError):
+    """An assert of the block that failed, with pytest's explanation as its message."""
+
+
+def shown(value):
+    text = repr(value)
+    return text if len(text) <= SHOWN else text[:SHOWN // 2 - 2] + "..." + text[-(SHOWN // 2 - 2):]
+
+
+def fail(message, what, values, sources):
+    """Raise what a rewritten assert found: what is "assert {0} == {1}", with {i} the i-th
+    value; sources the operands' code, or None where pytest shows no "where" (a name, a literal)."""
+    lines = [] if message is None else [f"AssertionError: {message}"]
+    lines.append(what.format(*map(shown, values)))
+    lines += [f" +  where {shown(v)} = {s}" for v, s in zip(values, sources) if s is not None]
+    raise Explained("\n".join(lines))
+
+
+class Rewriter(ast.NodeTransformer):
+    def __init__(self):
+        self.count = 0
+
+    def name(self):
+        self.count += 1
+        return f"@assert{self.count}"
+
+    def visit_Assert(self, node):
+        self.generic_visit(node)
+        test, body = node.test, []
+
+        def keep(expr):  # compute expr once, into a fresh name; return that name to read it
+            name = ast.Name(self.name(), ast.Load())
+            body.append(ast.Assign([ast.Name(name.id, ast.Store())], expr))
+            return name
+
+        def check(cond, what, exprs, kept):  # if not cond: fail(msg, what, [values], [sources])
+            sources = [ast.Constant(None if isinstance(e, (ast.Name, ast.Constant)) else ast.unparse(e))
+                       for e in exprs]
+            call = ast.Call(ast.Name(FAIL, ast.Load()), [node.msg or ast.Constant(None), ast.Constant(what),
+                            ast.List(kept, ast.Load()), ast.List(sources, ast.Load())], [])
+            body.append(ast.If(ast.UnaryOp(ast.Not(), cond), [ast.Expr(call)], []))
+
+        if isinstance(test, ast.Compare):  # a < b < c: each comparison in turn, as Python does
+            exprs = [test.left, *test.comparators]
+            kept = [keep(test.left)]
+            for i, op in enumerate(test.ops):
+                kept.append(keep(exprs[i + 1]))
+                symbol = ast.unparse(ast.Compare(ast.Name("x"), [op], [ast.Name("y")]))[2:-2]
+                check(ast.Compare(kept[i], [op], [kept[i + 1]]), f"assert {{0}} {symbol} {{1}}",
+                      exprs[i:i + 2], kept[i:i + 2])
+        elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            value = keep(test.operand)
+            check(ast.UnaryOp(ast.Not(), value), "assert not {0}", [test.operand], [value])
+        else:
+            value = keep(test)
+            check(value, "assert {0}", [test], [value])
+        for statement in body:  # the new nodes on the assert's lines; the block's own keep theirs
+            for child in ast.walk(statement):
+                if not hasattr(child, "lineno") and "lineno" in child._attributes:
+                    ast.copy_location(child, node)
+        return body
+
+
+def explained(tree):
+    """The block's syntax tree with its asserts rewritten (Rewriter)."""
+    return ast.fix_missing_locations(Rewriter().visit(tree))
+
+
 
 # The panels of chapters 7 and 8: the real run, a step at a time, and the saved model.
 
@@ -262,6 +348,18 @@ def stop_run(count=20, temperature=0.5):
     rng = random.Random(run_state["seed"])
     return [sample(run_state["model"], Config(), run_state["tokenizer"], rng, temperature)
             for _ in range(count)]
+
+
+def saved_run(step, steps):
+    """The run's model after step of its steps, as checkpoint JSON text, as --save writes it
+    when python -m microgpt --steps steps --save F ends there (run record's fingerprint aside)."""
+    from microgpt import checkpoint
+    from microgpt.model import Config
+    from microgpt.run import scalar
+    run = {"data": "names.txt", "data_sha256": checkpoint.fingerprint("names.txt"),
+           "seed": run_state["seed"], "steps": steps, "lr": 0.01}
+    numbers = scalar.export(run_state["model"])
+    return json.dumps(checkpoint.to_dict(Config(), run_state["tokenizer"], numbers, step, run), allow_nan=False)
 
 
 def sample_saved(path, count, temperature, prompt, seed):
