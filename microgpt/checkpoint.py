@@ -62,54 +62,54 @@ def read_text(path):
     """The text of the checkpoint at path: a regular file of at most MAX_BYTES, in UTF-8."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            raise ValueError(f"{path}: cannot be read (not a regular file)")
+            raise guard.UsageError(f"{path}: cannot be read (not a regular file)")
         if os.path.getsize(path) > MAX_BYTES:
-            raise ValueError(f"{path}: is larger than a checkpoint may be ({MAX_BYTES // 2**20} MiB)")
+            raise guard.UsageError(f"{path}: is larger than a checkpoint may be ({MAX_BYTES // 2**20} MiB)")
         with open(path, encoding="utf-8") as f:
             return f.read()
     except OSError as e:
-        raise ValueError(f"{path}: cannot be read ({e.strerror})") from None
+        raise guard.UsageError(f"{path}: cannot be read ({e.strerror})") from None
     except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a checkpoint (not UTF-8 text)") from None
+        raise guard.UsageError(f"{path}: not a checkpoint (not UTF-8 text)") from None
 
 
 # [docs/14-files-and-checkpoints.md:490]
 def read_json(path):
-    """The JSON value in the file at path; ValueError, naming the path, if there is none."""
+    """The JSON value in the file at path; UsageError, naming the path, if there is none."""
     def no_constants(name):
         raise ValueError(f"holds {name}, which is not a finite number")
     text = read_text(path)
     try:
         return json.loads(text, parse_constant=no_constants)
     except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: not a checkpoint (not JSON: {e.msg}, line {e.lineno})") from None
+        raise guard.UsageError(f"{path}: not a checkpoint (not JSON: {e.msg}, line {e.lineno})") from None
     except RecursionError:
-        raise ValueError(f"{path}: not a checkpoint (nested too deeply)") from None
+        raise guard.UsageError(f"{path}: not a checkpoint (nested too deeply)") from None
     except ValueError as e:
-        raise ValueError(f"{path}: {e}") from None
+        raise guard.UsageError(f"{path}: {e}") from None
 
 
 # [docs/14-files-and-checkpoints.md:517, 538]
 def check_header(path, obj):
-    """The config and tokenizer a checkpoint describes; ValueError if its header is wrong."""
+    """The config and tokenizer a checkpoint describes; UsageError if its header is wrong."""
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-        raise ValueError(f'{path}: not a microgpt checkpoint (no "format": "{FORMAT}")')
+        raise guard.UsageError(f'{path}: not a microgpt checkpoint (no "format": "{FORMAT}")')
     if type(obj.get("version")) is not int or obj["version"] != VERSION:
-        raise ValueError(f"{path}: checkpoint version {obj.get('version')!r}; this microgpt reads {VERSION}")
+        raise guard.UsageError(f"{path}: checkpoint version {obj.get('version')!r}; this microgpt reads {VERSION}")
     for key, kind in (("config", dict), ("uchars", str), ("step", int), ("run", dict), ("state_dict", dict)):
         if not isinstance(obj.get(key), kind) or isinstance(obj.get(key), bool):
-            raise ValueError(f'{path}: "{key}" is missing or is not a {kind.__name__}')
+            raise guard.UsageError(f'{path}: "{key}" is missing or is not a {kind.__name__}')
     try:
         config = Config(**obj["config"])
         guard.check_size(config, len(obj["uchars"]) + 1)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{path}: bad config: {e}") from None
+        raise guard.UsageError(f"{path}: bad config: {e}") from None
     if not obj["uchars"] or "".join(sorted(set(obj["uchars"]))) != obj["uchars"]:
-        raise ValueError(f'{path}: "uchars" must be distinct characters in sorted order')
+        raise guard.UsageError(f'{path}: "uchars" must be distinct characters in sorted order')
     if not obj["uchars"].isprintable():
-        raise ValueError(f'{path}: "uchars" holds a character that cannot be printed')
+        raise guard.UsageError(f'{path}: "uchars" holds a character that cannot be printed')
     if obj["step"] < 0:
-        raise ValueError(f'{path}: "step" must be 0 or more, not {obj["step"]}')
+        raise guard.UsageError(f'{path}: "step" must be 0 or more, not {obj["step"]}')
     return config, Tokenizer(obj["uchars"])
 
 
@@ -122,7 +122,7 @@ def load(path):
     saved = obj["state_dict"]
     if set(saved) != set(state_dict):
         missing, extra = sorted(set(state_dict) - set(saved)), sorted(set(saved) - set(state_dict))
-        raise ValueError(f"{path}: state_dict has the wrong matrices (missing {missing}, unexpected {extra})")
+        raise guard.UsageError(f"{path}: state_dict has the wrong matrices (missing {missing}, unexpected {extra})")
     for name, mat in state_dict.items():
         fill(path, name, mat, saved[name])
     return config, tokenizer, state_dict, obj
@@ -134,11 +134,11 @@ def fill(path, name, mat, rows):
     shape = f"{len(mat)} x {len(mat[0])}"
     if not isinstance(rows, list) or len(rows) != len(mat) or any(
             not isinstance(row, list) or len(row) != len(mat[0]) for row in rows):
-        raise ValueError(f"{path}: {name} must be a {shape} matrix (config and vocabulary say so)")
+        raise guard.UsageError(f"{path}: {name} must be a {shape} matrix (config and vocabulary say so)")
     for row, saved_row in zip(mat, rows):
         for p, x in zip(row, saved_row):
             if type(x) not in (int, float) or not math.isfinite(x):
-                raise ValueError(f"{path}: {name} holds {x!r}, which is not a finite number")
+                raise guard.UsageError(f"{path}: {name} holds {x!r}, which is not a finite number")
             p.data = float(x)
 
 
@@ -147,11 +147,11 @@ def run_docs(run):
     """The shuffled names of the run a checkpoint records, if its data file is unchanged."""
     path, seed = run.get("data"), run.get("seed")
     if not isinstance(path, str) or not isinstance(seed, int):
-        raise ValueError("the checkpoint records no data file and seed, so its run's names are unknown")
+        raise guard.UsageError("the checkpoint records no data file and seed, so its run's names are unknown")
     try:
         digest = fingerprint(path)
     except OSError as e:
-        raise ValueError(f"the run's data file {path} cannot be read ({e.strerror})") from None
+        raise guard.UsageError(f"the run's data file {path} cannot be read ({e.strerror})") from None
     if digest != run.get("data_sha256"):
-        raise ValueError(f"{path} has changed since the run, so its held-out names are unknown")
+        raise guard.UsageError(f"{path} has changed since the run, so its held-out names are unknown")
     return load_docs(path, random.Random(seed))

@@ -13,26 +13,31 @@ import tempfile
 from microgpt.data import read_docs
 
 
-# [docs/14-files-and-checkpoints.md:63, 75]
+# [docs/14-files-and-checkpoints.md:61]
+class UsageError(ValueError):
+    """A mistake in what was asked, or in a file named: said in one line, with exit status 2."""
+
+
+# [docs/14-files-and-checkpoints.md:76, 88]
 def check_data(path):
-    """Raise ValueError, naming path, unless it is a text file of documents that the run can read."""
+    """Raise UsageError, naming path, unless it is a text file of documents that the run can read."""
     if os.path.isdir(path):
-        raise ValueError(f"{path}: is a directory, not a text file")
+        raise UsageError(f"{path}: is a directory, not a text file")
     if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
-        raise ValueError(f"{path}: is not a regular file (a device or a pipe could be endless)")
+        raise UsageError(f"{path}: is not a regular file (a device or a pipe could be endless)")
     try:
         docs = read_docs(path)
     except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
+        raise UsageError(f"{path}: no such file") from None
     except UnicodeDecodeError as e:
-        raise ValueError(f"{path}: not UTF-8 text (bad byte at offset {e.start})") from None
+        raise UsageError(f"{path}: not UTF-8 text (bad byte at offset {e.start})") from None
     except OSError as e:
-        raise ValueError(f"{path}: cannot be read ({e.strerror})") from None
+        raise UsageError(f"{path}: cannot be read ({e.strerror})") from None
     if not docs:
-        raise ValueError(f"{path}: holds no documents (every line is blank)")
+        raise UsageError(f"{path}: holds no documents (every line is blank)")
 
 
-# [docs/14-files-and-checkpoints.md:145]
+# [docs/14-files-and-checkpoints.md:158]
 def write_atomically(path, text):
     """Write text to the file at path (through a symlink, to its target) atomically:
     into a temporary file beside it, then a rename over it."""
@@ -50,7 +55,7 @@ def write_atomically(path, text):
         raise
 
 
-# [docs/14-files-and-checkpoints.md:173]
+# [docs/14-files-and-checkpoints.md:186]
 def temporary(path):
     """The name parts of the temporary file that is written before path: what it is for."""
     return {"prefix": f".{os.path.basename(path)}.", "suffix": ".microgpt-tmp"}
@@ -63,34 +68,34 @@ def umask():
     return mask
 
 
-# [docs/14-files-and-checkpoints.md:196, 219]
+# [docs/14-files-and-checkpoints.md:209, 232]
 def check_output(path, others):
-    """Raise ValueError unless a file may be written at path. others: {flag: path} of
+    """Raise UsageError unless a file may be written at path. others: {flag: path} of
     the files the run reads and of its other outputs, none of which it may replace."""
     if not path:
-        raise ValueError("'' is not a path")
+        raise UsageError("'' is not a path")
     real = os.path.realpath(path)
     for flag, other in others.items():
         if other and (os.path.realpath(other) == real or
                       os.path.exists(real) and os.path.exists(other) and os.path.samefile(real, other)):
-            raise ValueError(f"{path} is also the file of {flag}; writing it would destroy it")
+            raise UsageError(f"{path} is also the file of {flag}; writing it would destroy it")
     if os.path.isdir(real):
-        raise ValueError(f"{path}: is a directory")
+        raise UsageError(f"{path}: is a directory")
     if os.path.exists(real) and not stat.S_ISREG(os.stat(real).st_mode):
-        raise ValueError(f"{path}: is not a regular file")
+        raise UsageError(f"{path}: is not a regular file")
     if os.path.exists(real) and not (os.access(real, os.W_OK) and os.stat(real).st_mode & 0o222):
-        raise ValueError(f"{path}: is write-protected")
+        raise UsageError(f"{path}: is write-protected")
     if not os.path.isdir(os.path.dirname(real)):
-        raise ValueError(f"{path}: there is no folder {os.path.dirname(path) or '.'}")
+        raise UsageError(f"{path}: there is no folder {os.path.dirname(path) or '.'}")
     try:
         fd, probe = tempfile.mkstemp(dir=os.path.dirname(real), **temporary(real))
     except OSError as e:
-        raise ValueError(f"{path}: cannot write in {os.path.dirname(path) or '.'} ({e.strerror})") from None
+        raise UsageError(f"{path}: cannot write in {os.path.dirname(path) or '.'} ({e.strerror})") from None
     os.close(fd)
     os.unlink(probe)
 
 
-# [docs/14-files-and-checkpoints.md:247]
+# [docs/14-files-and-checkpoints.md:260]
 MAX_PARAMS = 5_000_000
 
 
@@ -99,11 +104,11 @@ def check_size(config, vocab_size):
     n = config.n_embd
     count = 2 * vocab_size * n + config.block_size * n + 12 * config.n_layer * n * n
     if count > MAX_PARAMS:
-        raise ValueError(f"a model of these sizes would have {count:,} parameters; "
+        raise UsageError(f"a model of these sizes would have {count:,} parameters; "
                          f"this program makes at most {MAX_PARAMS:,}")
 
 
-# [docs/14-files-and-checkpoints.md:274]
+# [docs/14-files-and-checkpoints.md:287]
 class Stopped(BaseException):
     """The program was asked to stop by the signal signum; why, if given, says how."""
 
@@ -123,7 +128,7 @@ def stop_on_signals():
         signal.signal(signum, raise_stopped)
 
 
-# [docs/14-files-and-checkpoints.md:306]
+# [docs/14-files-and-checkpoints.md:319]
 def failed(e):
     """Say in one line on standard error what the exception e means; return the exit status."""
     if isinstance(e, BrokenPipeError):
@@ -134,24 +139,11 @@ def failed(e):
         return 128 + signum
     said = f"{e.filename}: {e.strerror}" if isinstance(e, OSError) and e.filename else e
     print(f"microgpt: error: {said}", file=sys.stderr)
-    return 2 if isinstance(e, ValueError) else 1
+    return 2 if isinstance(e, UsageError) else 1
 
 
-# [docs/14-files-and-checkpoints.md:329]
-dropped = []  # holds True once the output's reader has gone
-
-
-def show(text, **kwargs):
-    """print text, unless the output's reader has gone: then print nothing more."""
-    try:
-        print(text, **kwargs)
-    except BrokenPipeError:
-        drop_output()
-
-
-# [docs/14-files-and-checkpoints.md:341]
+# [docs/14-files-and-checkpoints.md:342]
 def drop_output():
     """The output's reader has gone: send the rest of the output nowhere; status 141."""
-    dropped.append(True)
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 141

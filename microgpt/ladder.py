@@ -340,13 +340,13 @@ def held_out_loss(rung, model, tokenizer, docs, steps=1000):
     return add_up(rung.loss(model, tokens) * n for tokens, n in scored) / sum(n for _, n in scored)
 
 
-# [docs/15-the-tool.md:868]
+# [docs/15-the-tool.md:892]
 import sys
 
 from microgpt import guard, options, progress
 
 
-# [docs/15-the-tool.md:879]
+# [docs/15-the-tool.md:903]
 def parse_args(argv):
     """The options of python -m microgpt.ladder: the rung, then --data, --seed, --steps."""
     p = options.Parser(prog="python -m microgpt.ladder",
@@ -360,7 +360,7 @@ def parse_args(argv):
     return args
 
 
-# [docs/15-the-tool.md:900]
+# [docs/15-the-tool.md:924]
 def main(argv=None):
     """python -m microgpt.ladder: climb one rung; returns the exit status."""
     guard.stop_on_signals()
@@ -374,19 +374,19 @@ def main(argv=None):
         if why is not None:
             return progress.stopped(step, args.steps, None, why)
         return names(events)
-    except (ValueError, ArithmeticError, OSError, KeyboardInterrupt, guard.Stopped) as e:
+    except (guard.UsageError, progress.Diverged, OSError, KeyboardInterrupt, guard.Stopped) as e:
         return guard.failed(e)
 
 
-# [docs/15-the-tool.md:918]
+# [docs/15-the-tool.md:942]
 def names(events):
     """Print the 20 names as the revisions print them; the exit status, 0."""
-    guard.show("\n--- inference (new, hallucinated names) ---")
+    print("\n--- inference (new, hallucinated names) ---")
     for i, (_, name) in enumerate(events, 1):
-        guard.show(f"sample {i:2d}: {name}")
+        print(f"sample {i:2d}: {name}")
     return 0
 
 
-# [docs/15-the-tool.md:931]
+# [docs/15-the-tool.md:955]
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,11 +18,11 @@ from microgpt import guard
 def show_step(step, steps, loss, started, live):
     """One step's line: the reference's plain line, or on a terminal a live one."""
     if not live:
-        guard.show(f"step {step:4d} / {steps:4d} | loss {loss:.4f}")
+        print(f"step {step:4d} / {steps:4d} | loss {loss:.4f}")
         return
     rate = step / (time.monotonic() - started)
     left = (steps - step) / rate
-    guard.show(f"\rstep {step:4d} / {steps:4d} | loss {loss:.4f} | {rate:.1f} steps/s | "
+    print(f"\rstep {step:4d} / {steps:4d} | loss {loss:.4f} | {rate:.1f} steps/s | "
                f"{clock(left)} left ", end="", flush=True)
 
 
@@ -37,7 +37,7 @@ def clock(seconds):
 def show_summary(step, loss, started):
     """The line that replaces the live one when training ends."""
     took = time.monotonic() - started
-    guard.show(f"\rtrained {step} steps in {clock(took)} ({step / took:.1f} steps/s), "
+    print(f"\rtrained {step} steps in {clock(took)} ({step / took:.1f} steps/s), "
                f"last loss {loss:.4f}".ljust(78))
 
 
@@ -49,10 +49,10 @@ def log(path):
     try:
         return open(path, "wb", buffering=0)
     except OSError as e:
-        raise ValueError(f"{path}: cannot write the loss log there ({e.strerror})") from None
+        raise guard.UsageError(f"{path}: cannot write the loss log there ({e.strerror})") from None
 
 
-# [docs/15-the-tool.md:132, 164, 183]
+# [docs/15-the-tool.md:132, 165, 184]
 def train(events, steps, quiet=False, log=None):
     """Drive the run's training steps: show and log each one; stop between two steps when
     a signal asks, or the log fails. Returns the last step reached and why it stopped
@@ -66,13 +66,13 @@ def train(events, steps, quiet=False, log=None):
             if what != "step":
                 break
             step, loss = value
-            if not quiet:
-                show_step(step, steps, loss, started, live)
-            if log:
-                try:
+            try:
+                if not quiet:
+                    show_step(step, steps, loss, started, live)
+                if log:
                     log.write((json.dumps({"step": step, "loss": loss}) + "\n").encode())
-                except OSError as e:
-                    stop.append(e)
+            except OSError as e:  # the log failed, or the output's reader has gone
+                stop.append(e)
             if stop:
                 break
     except guard.Stopped as e:  # a second signal, in the middle of a step
@@ -85,16 +85,18 @@ def train(events, steps, quiet=False, log=None):
     return step, stop[0] if stop else None
 
 
-# [docs/15-the-tool.md:200]
+# [docs/15-the-tool.md:201]
 def note_stop(stop, signum):
     """The signal handler during training: note the stop; a second signal stops at once."""
     stop.append(signum)
     guard.stop_on_signals()
 
 
-# [docs/15-the-tool.md:212]
+# [docs/15-the-tool.md:215]
 def stopped(step, steps, saved, why):
     """Say why training stopped at step (and where the model was saved); the exit status."""
+    if isinstance(why, BrokenPipeError):
+        return guard.drop_output()
     where = f"; the model is saved in {saved}" if saved else ""
     if isinstance(why, OSError):
         print(f"microgpt: error: the loss log: {why.strerror}; stopped at step {step} of {steps}{where}",
@@ -104,12 +106,12 @@ def stopped(step, steps, saved, why):
     return 128 + why
 
 
-# [docs/15-the-tool.md:235]
+# [docs/15-the-tool.md:240]
 class Diverged(ArithmeticError):
     """Training diverged: a loss is no longer a finite number."""
 
 
-# [docs/15-the-tool.md:247]
+# [docs/15-the-tool.md:252]
 def checked(events):
     """The run's pairs, passed on, but a step whose loss is not finite raises Diverged."""
     step = 0

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+import bigrun  # tools/bigrun.py: chapter 12's bigger-run command
+
 from microgpt import checkpoint, ladder
 from microgpt.options import DEFAULTS
 from microgpt.model import Config, parameters
@@ -515,16 +517,17 @@ def test_sighup_while_sampling_exits_129_in_one_line(microgpt):
     assert (status, err) == (129, "\nmicrogpt: stopped\n")
 
 
-def test_a_closed_pipe_ends_quietly_after_saving(tmp_path, microgpt):
+def test_a_closed_pipe_stops_quietly_after_saving(tmp_path, microgpt):
     model = tmp_path / "m.json"
     argv, env = microgpt.command(*TINY, "--steps", "30", "--save", model)
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**env, "PYTHONUNBUFFERED": "1"})
-    proc.stdout.readline()                          # like | head -1
+    while not proc.stdout.readline().startswith(b"step"):   # like | head -4: gone once training runs
+        pass
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141 and err == ""
-    assert checkpoint.load(str(model))[3]["step"] == 30
+    assert 1 <= checkpoint.load(str(model))[3]["step"] <= 30   # what training reached when the reader went
 
 
 def test_a_closed_output_is_no_error(microgpt):
@@ -929,3 +932,63 @@ def main_ladder(monkeypatch):
 
 def reference(rung, steps):
     return json.loads((ROOT / "tests" / "data" / "ladder" / f"train{rung}-{steps}.json").read_text())
+
+
+# --- chapter 12's bigger run: a command of the tool ------------------------------------------
+
+@pytest.fixture(scope="module")
+def big():
+    return json.loads(bigrun.RESULT.read_text())
+
+
+def test_bigger_run_is_bigger_and_evaluated_as_the_chapter_says(big):
+    args = bigrun.args()
+    assert args.engine == "numpy" and args.eval_json == "docs/assets/big-eval.json"
+    assert (args.n_layer, args.n_embd) == (4, 64)                    # what the issue and the chapter promise
+    assert big["steps"] == args.steps and big["samples"] == args.samples == len(big["models"]["microgpt"]["names"])
+    assert bigrun.params() > 10 * bigrun.params(default=True)
+
+
+def test_bigger_model_beats_the_default_model_and_the_bigram_table(big):
+    """The chapter's verdict, on the same held-out names."""
+    loss = {name: m["loss"] for name, m in big["models"].items()}
+    assert loss["microgpt"] < bigrun.default_model_loss() < loss["uniform"]
+    assert loss["microgpt"] < loss["bigram"]
+
+
+# --- a usage error and a bug are told apart (issue 25, item 3) --------------------------------
+
+def test_a_bug_is_never_reported_as_a_usage_error(monkeypatch, capsys):
+    import microgpt.__main__ as program
+
+    def broken_run(*args, **kwargs):   # a ValueError from inside the program, not from what was asked
+        raise ValueError("a bug in the program")
+        yield
+
+    monkeypatch.setattr(program, "run", broken_run)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with pytest.raises(ValueError, match="a bug in the program"):
+            program.main(TINY)
+    finally:
+        for s, handler in handlers.items():
+            signal.signal(s, handler)
+    assert "error:" not in capsys.readouterr().err
+
+
+def test_every_refusal_of_the_tool_is_a_usage_error(tmp_path):
+    from microgpt import guard, options
+    for refuse in (lambda: guard.check_data(str(tmp_path / "missing.txt")),
+                   lambda: guard.check_output("", {}),
+                   lambda: checkpoint.load(str(tmp_path / "missing.json")),
+                   lambda: options.parse_args(["--steps", "many"]),
+                   lambda: options.choose_engine(options.parse_args(["--engine", "nope"]))):
+        with pytest.raises(guard.UsageError):
+            refuse()
+
+
+def test_the_signal_travels_in_the_programs_own_exception():
+    from microgpt import guard
+    stop = guard.Stopped(15)
+    assert stop.signum == 15 and not isinstance(stop, KeyboardInterrupt)
+    assert guard.failed(stop) == 128 + 15

@@ -46,8 +46,6 @@ def test_a_flag_in_a_library_module_is_found(tmp_path):
     assert flags_named(runner) == [(6, "--steps")]
 
 
-@pytest.mark.skip(reason="not done yet: guard.dropped still notes a closed pipe (issue 25 item 3; "
-                         "it goes with issue 26's rule that the program stops when its reader goes away)")
 def test_no_module_keeps_a_mutable_list_as_a_flag():
     # a module-level list that a function appends to, to remember that something happened
     for path in PACKAGE.glob("*.py"):
