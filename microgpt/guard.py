@@ -117,6 +117,7 @@ class Stopped(BaseException):
         self.signum, self.why = signum, why
 
 
+# [docs/14-files-and-checkpoints.md:299]
 def raise_stopped(signum, frame):
     """The signal handler that turns a signal into Stopped."""
     raise Stopped(signum)
@@ -128,7 +129,7 @@ def stop_on_signals():
         signal.signal(signum, raise_stopped)
 
 
-# [docs/14-files-and-checkpoints.md:319]
+# [docs/14-files-and-checkpoints.md:323]
 def failed(e):
     """Say in one line on standard error what the exception e means; return the exit status."""
     if isinstance(e, BrokenPipeError):
@@ -142,7 +143,7 @@ def failed(e):
     return 2 if isinstance(e, UsageError) else 1
 
 
-# [docs/14-files-and-checkpoints.md:342]
+# [docs/14-files-and-checkpoints.md:346]
 def drop_output():
     """The output's reader has gone: send the rest of the output nowhere; status 141."""
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
