@@ -55,8 +55,8 @@ def log(path):
 # [docs/15-the-tool.md:132, 165, 184]
 def train(events, steps, quiet=False, log=None):
     """Drive the run's training steps: show and log each one; stop between two steps when
-    a signal asks, or the log fails. Returns the last step reached and why it stopped
-    early: the signal's number, or the log's OSError (None if it did not)."""
+    a signal asks, the log fails or the output's reader goes. Returns the last step reached
+    and why it stopped early: the signal's number, or the OSError (None if it did not)."""
     stop, step, loss, started = [], 0, None, time.monotonic()
     live = sys.stdout is not None and sys.stdout.isatty()
     previous = {s: signal.signal(s, lambda signum, frame: note_stop(stop, signum))
