@@ -6,5 +6,6 @@
 
 A GPT in pure, dependency-free Python: dataset (data), tokenizer, scalar
 autograd, model, training, sampling and the whole run (python -m microgpt.run);
-around it, the tool (python -m microgpt). Each module is written, and explained, by one or more chapters of the book.
+around it, the tool (python -m microgpt). Each module is written, and
+explained, by one or more chapters of the book.
 """
