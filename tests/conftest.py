@@ -85,7 +85,6 @@ def main():
     """A function: main(*args) runs ``python -m microgpt ARGS`` in this process and returns
     a subprocess.CompletedProcess (the exit status, what it printed on each stream). The
     signal handlers the program installs are put back afterwards."""
-    from microgpt import guard
     from microgpt.__main__ import main as program
 
     def run(*args):
@@ -102,7 +101,6 @@ def main():
         finally:
             for s, handler in handlers.items():
                 signal.signal(s, handler)
-            guard.dropped.clear()
         return subprocess.CompletedProcess(["python", "-m", "microgpt", *argv], status,
                                            out.getvalue(), err.getvalue())
 

@@ -62,7 +62,7 @@ def default_model_loss():
     """The committed default model's held-out loss on the bigger run's held-out names."""
     from microgpt import checkpoint, evaluate, fast
     cfg, tokenizer, state_dict, saved = checkpoint.load(str(DEFAULT_MODEL))
-    docs = evaluate.run_docs(saved["run"])
+    docs = checkpoint.run_docs(saved["run"])
     held_out = evaluate.split(docs, steps())[1]
     if len(held_out) != json.loads(RESULT.read_text())["held_out"]:
         raise ValueError("the default model's run and the bigger run hold out different names")

@@ -40,7 +40,7 @@ except ImportError:  # the check extra has no site tools: mkdocs.yml's tags (!EN
 ROOT = Path(__file__).resolve().parent.parent
 NUMBERED = re.compile(r"(\d+)\. (.+)")
 EXERCISES = "exercises"  # the anchor of the section whose ### headings are exercises
-ANCHOR = re.compile(r"(.*?)\s*\{#([A-Za-z0-9_-]+)\}")
+ANCHOR = re.compile(r"(.*?)\s*\{#([A-Za-z0-9_-]+)(?:\s+[^}]*)?\}")  # attributes may follow the anchor
 
 
 @dataclass(frozen=True)
