@@ -68,7 +68,7 @@ SETTINGS = [("--data", path, "PATH", "documents to train on, one a line"),
             ("--engine", str, "NAME", "scalar or numpy (chapter 12)")]
 
 
-# [docs/15-the-tool.md:391]
+# [docs/15-the-tool.md:392]
 EXTRAS = [("--prompt", str, "TEXT", "start every sample with TEXT"),
           ("--log", path, "PATH", "write each step's loss to PATH as JSON lines"),
           ("--save", path, "PATH", "after training, save a checkpoint (JSON) to PATH"),
@@ -76,7 +76,7 @@ EXTRAS = [("--prompt", str, "TEXT", "start every sample with TEXT"),
           ("--eval-json", path, "PATH", "--eval, and save its numbers to PATH")]
 
 
-# [docs/15-the-tool.md:407, 430]
+# [docs/15-the-tool.md:408, 431]
 def parse_args(argv):
     """The options: their defaults, overridden by those typed (args.given names them)."""
     p = Parser(prog="microgpt", epilog=EXAMPLES, argument_default=argparse.SUPPRESS,
@@ -96,7 +96,7 @@ def parse_args(argv):
     return args
 
 
-# [docs/15-the-tool.md:443]
+# [docs/15-the-tool.md:444]
 def make_config(args):
     """The Config of the sizes typed (or their defaults); a refusal names the flags."""
     try:
@@ -108,7 +108,7 @@ def make_config(args):
         refuse(message)
 
 
-# [docs/15-the-tool.md:459]
+# [docs/15-the-tool.md:460]
 def choose_engine(args):
     """The engine --engine names (chapter 9's choose); a refusal is a usage error."""
     try:
@@ -117,7 +117,7 @@ def choose_engine(args):
         refuse(str(e))
 
 
-# [docs/15-the-tool.md:480, 500]
+# [docs/15-the-tool.md:481, 501]
 def check(args, config, tokenizer, docs, steps):
     """Refuse, before any work, a model too big to make, a prompt the model cannot
     continue, or an --eval it cannot do."""
@@ -139,7 +139,7 @@ def check(args, config, tokenizer, docs, steps):
             refuse(f"--eval: {e}")
 
 
-# [docs/15-the-tool.md:515]
+# [docs/15-the-tool.md:516]
 def check_outputs(args, inputs):
     """Refuse, before any work, an output that cannot be written or would destroy a file.
     inputs: {flag: path} of the files the run reads."""
@@ -154,7 +154,7 @@ def check_outputs(args, inputs):
             refuse(f"{flag} {e}")
 
 
-# [docs/15-the-tool.md:534]
+# [docs/15-the-tool.md:535]
 def check_loading(args, config):
     """With --load: refuse options that steer training, and sizes that contradict the checkpoint."""
     if clash := [f"--{key}" for key in TRAINING_ONLY if key in args.given]:
