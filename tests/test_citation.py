@@ -50,13 +50,8 @@ def page_path(source):
 
 def chapters():
     """(source file, page path in the site, chapter number) for every numbered chapter."""
-    found = []
-    for chapter in book.nav(ROOT):
-        first = (ROOT / "docs" / chapter).read_text(encoding="utf-8").split("\n", 1)[0]
-        match = re.match(r"# (\d+)\. ", first)
-        if match:
-            found.append((chapter, page_path(chapter), int(match.group(1))))
-    return found
+    return [(chapter, page_path(chapter), page.number) for chapter, page in book.pages(ROOT).items()
+            if page.number is not None]
 
 
 def text(fragment):

@@ -52,12 +52,7 @@ def sort_key(term):
 
 def chapters():
     """The chapters (and the preface): the pages whose title is "N. Title"."""
-    found = []
-    for source in book.nav(ROOT):
-        first = (DOCS / source).read_text(encoding="utf-8").split("\n", 1)[0]
-        if re.match(r"# \d+\. ", first):
-            found.append(source)
-    return found
+    return [source for source, page in book.pages(ROOT).items() if page.number is not None]
 
 
 @functools.lru_cache(maxsize=None)   # asked once per glossary entry; a chapter is read once
@@ -69,7 +64,7 @@ def anchors(source):
     found = set()
     for opening, inline in zip(tokens, tokens[1:]):
         if opening.type == "heading_open":
-            match = re.search(r"\{#([A-Za-z0-9_-]+)\}\s*$", inline.content)
+            match = re.search(r"\{#([A-Za-z0-9_-]+)(?:\s[^}]*)?\}\s*$", inline.content)
             if match:
                 found.add(match.group(1))
             elif opening.tag == "h1":
