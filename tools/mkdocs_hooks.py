@@ -13,6 +13,9 @@ What they do, in the order of a build:
   tools/glossary.py for why the links are made here);
 - number each chapter's sections ("3.2", "3.2.1") in the page, its table of contents, the
   search index and the print edition, without touching their anchors.
+- open each chapter with a box of its facts (objectives, assumed chapters, reading time)
+  and show each exercise's kind, difficulty and minutes under its heading (with_facts);
+- keep the words of a page that are for some editions only in those (exercises.for_edition).
 
 Which page is a chapter, and its anchors: tools/book.py (file names never change once
 published, so neither do the anchors made from them). Where each citation field comes from:
