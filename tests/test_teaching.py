@@ -211,6 +211,25 @@ def test_each_chapter_page_opens_with_its_facts_and_shows_each_exercises(built_s
         assert "In this chapter" in words or pg.objectives is None
 
 
+def test_the_words_of_prose_agree_with_the_built_pages(built_site):
+    """Counted another way: the words each built chapter shows before its exercises, outside
+    code, figures, tables, math and the facts box. Build-time blocks add some prose of their
+    own (chapter 13's verdicts, say), which the chapter's source does not hold, so the two
+    agree within 15%; counting the code as well would add far more."""
+    for file, pg in PAGES.items():
+        if not pg.number:
+            continue
+        shown = page(built_site, file)
+        shown = shown[shown.index("</h1>", shown.index("<article")):shown.index('id="exercises"')]
+        shown = re.sub(r'<div class="admonition abstract">.*?</div>|<span class="section-number">.*?</span>',
+                       " ", shown, flags=re.S)
+        shown = re.sub(r"<(pre|script|svg|figure|table)\b.*?</\1>", " ", shown, flags=re.S)
+        shown = re.sub(r'<span class="arithmatex">.*?</span>', " x ", shown, flags=re.S)
+        shown = re.sub(r'<div class="arithmatex">.*?</div>', " ", shown, flags=re.S)
+        words = sum(any(c.isalnum() for c in w) for w in html.unescape(re.sub(r"<[^>]+>", " ", shown)).split())
+        assert 0.85 < words / pg.words < 1.15, (file, pg.words, words)
+
+
 def teaching_rows(site, anchor):
     """The rows of the first table after the heading of anchor on the teaching page, as lists
     of cells (each cell's text, and its first link)."""
