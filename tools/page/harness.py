@@ -10,11 +10,15 @@ line that raised it and what the block printed. The same file runs natively in t
 (tests/test_page.py), which is how the book knows it gives pytest's verdicts.
 """
 
+import builtins
 import contextlib
+import functools
 import importlib
 import io
+import json
 import os
 import random
+import re
 import sys
 import traceback
 import types
@@ -57,6 +61,32 @@ def forget_package():
     importlib.invalidate_caches()
 
 
+def apart(run):
+    """run_block, kept apart from the next block (issue 26): the working folder, builtins and
+    sys.modules are put back as they were (a module the block imported stays imported, but
+    one it replaced or removed returns, and an entry that is not the module of its name
+    goes), and an exception that is no Exception (KeyboardInterrupt, a BaseException of the
+    block's own, SystemExit from the check) is a verdict, not the end of the worker."""
+    @functools.wraps(run)
+    def block(*args, **kwargs):
+        space = vars(builtins)
+        folder, names, modules = os.getcwd(), dict(space), dict(sys.modules)
+        try:
+            return run(*args, **kwargs)
+        except BaseException as e:
+            return not_yet(f"your code raised {type(e).__name__}: {e}".rstrip(": "))
+        finally:
+            os.chdir(folder)
+            space.clear()
+            space.update(names)
+            for name in set(sys.modules) - set(modules):
+                if getattr(getattr(sys.modules[name], "__spec__", None), "name", None) != name:
+                    del sys.modules[name]
+            sys.modules.update(modules)
+    return block
+
+
+@apart
 def run_block(code, chapter, line, check=None):
     """Run one example block (its fence opens at chapter:line) as pytest-markdown-docs does:
     {"passed": bool, "output": what it printed, "error": "", "line": 0, "source": ""};
@@ -66,6 +96,7 @@ def run_block(code, chapter, line, check=None):
     check is called with what it left, and "checked" says whether the check passed."""
     namespace = types.ModuleType("fence").__dict__
     kept.append(namespace)
+    namespace["__block__"] = code  # its own text: a predict exercise's check reads the answer there
     printed = io.StringIO()
     verdict = {"passed": True, "output": "", "error": "", "line": 0, "source": "", "where": "", "checked": False}
     try:
@@ -111,6 +142,88 @@ def failure(e, code, chapter, line):
     return {"error": message, "line": at, "source": lines[at - 1].strip() if 0 < at <= len(lines) else "",
             "where": f"{os.path.relpath(inner.filename)}:{inner.lineno}" if inner else ""}
 
+
+# ---------------------------------------------------------------- natively, one process each
+# python -m pytest --exercise N.M --answer FILE and tools/grade.py run an answer in a child
+# process (python harness.py, the job on its standard input, the verdict on its standard
+# output), so that nothing it does reaches the checker: a time limit (the page stops its
+# worker instead), a memory limit (the child's address space), and an end of any kind
+# (os._exit, a signal, SystemExit) is a verdict of "not yet". This keeps accidents apart; it
+# is no sandbox against code written to fool the checker, which can read the checks anyway.
+SECONDS, MEGABYTES = 30, 2048
+
+
+def not_yet(why):
+    return {"passed": False, "output": "", "error": why, "line": 0, "source": "", "where": "", "checked": False}
+
+
+def run_alone(code, chapter, line=0, check=None, seconds=SECONDS, megabytes=MEGABYTES, cwd=None):
+    """run_block's verdict for code, from a child process started in cwd (the book's root)."""
+    import signal
+    import subprocess
+    job = json.dumps({"code": code, "chapter": chapter, "line": line, "check": check, "megabytes": megabytes})
+    child = subprocess.Popen([sys.executable, os.path.abspath(__file__)], cwd=cwd, text=True, start_new_session=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        out = child.communicate(job, timeout=seconds)[0]
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)  # the child and anything it started
+        child.communicate()
+        return not_yet(f"your code ran for more than {seconds:g} s")
+    try:
+        return json.loads(out)
+    except ValueError:
+        how = f"signal {-child.returncode}" if child.returncode < 0 else f"exit status {child.returncode}"
+        return not_yet(f"your code ended the process ({how}) before the check could say anything")
+
+
+def check_of(number, root="."):
+    """(path, name) of Exercise N.M's check (tools/exercises.py names them) from its number
+    alone, so that no chapter is read; None when the book has no such check."""
+    if not re.fullmatch(r"\d+\.\d+", number):
+        return None
+    chapter, m = map(int, number.split("."))
+    path, name = f"tests/exercises/chapter_{chapter:02d}.py", f"check_{chapter}_{m}"
+    try:
+        with open(os.path.join(root, path), encoding="utf-8") as f:
+            return (path, name) if f"\ndef {name}(ns)" in f.read() else None
+    except OSError:
+        return None
+
+
+def check_file(number, path, seconds=SECONDS, root="."):
+    """The verdict on the file at path as the answer to Exercise number (run_alone)."""
+    check = check_of(number, root)
+    if check is None:
+        return not_yet(f"the book has no Exercise {number}")
+    try:
+        with open(path, encoding="utf-8") as f:
+            code = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        return not_yet(f"{path} cannot be read: {getattr(e, 'strerror', None) or e}")
+    return run_alone(code, str(path), 0, check, seconds, cwd=root)
+
+
+def said(verdict):
+    """A verdict in one line: "passed", or "not yet: why (line N)"."""
+    at = f" (line {verdict['line']})" if verdict["line"] else ""
+    return "passed" if verdict["passed"] else f"not yet: {verdict['error']}{at}".replace("\n", " ")
+
+
+def child():
+    """The child's side: the verdict goes to the standard output it was given, and anything
+    the block writes there by itself (os.write(1, ...)) to standard error instead."""
+    import resource
+    job = json.load(sys.stdin)
+    verdicts = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.path.insert(0, os.getcwd())
+    limit = job["megabytes"] << 20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    verdict = run_block(job["code"], job["chapter"], job["line"], job["check"])
+    verdicts.write(json.dumps(verdict))
+    verdicts.flush()
+    os._exit(0)  # at once: a thread the block left running must not hold the child
 
 
 # The panels of chapters 7 and 8: the real run, a step at a time, and the saved model.
@@ -167,3 +280,7 @@ def sample_saved(path, count, temperature, prompt, seed):
         raise ValueError("the temperature must be more than 0")
     rng = random.Random(seed)
     return [sample(state_dict, config, tokenizer, rng, temperature, prompt) for _ in range(count)]
+
+
+if __name__ == "__main__":
+    child()
