@@ -64,7 +64,7 @@ def anchors(source):
     found = set()
     for opening, inline in zip(tokens, tokens[1:]):
         if opening.type == "heading_open":
-            match = re.search(r"\{#([A-Za-z0-9_-]+)\}\s*$", inline.content)
+            match = re.search(r"\{#([A-Za-z0-9_-]+)(?:\s[^}]*)?\}\s*$", inline.content)
             if match:
                 found.add(match.group(1))
             elif opening.tag == "h1":

@@ -19,9 +19,25 @@ those number every heading of every page by its place in the nav, in the HTML on
 book's numbers come from the chapters' titles (the preface is 0, the glossary and the
 appendices have none), exercises are labelled instead, and the numbers are needed as data
 too: the glossary's "§3.2" links, the exercises' anchors and the tests read them from here.
+
+A chapter opens with its facts, as YAML front matter (mkdocs reads the same lines as the
+page's meta)::
+
+    ---
+    objectives:
+      - Explain what a gradient says about a loss.
+    assumes: [1, 2]
+    ---
+
+``objectives`` are what the reader will be able to do (2 to 4, each a sentence starting with a
+verb) and ``assumes`` the earlier chapters it builds on. Its reading time is never typed: it
+is computed from the chapter's words of prose (``prose_words``), at ``WORDS_PER_MINUTE``.
+The front matter's lines are blanked, not removed, before Markdown is parsed, so every block
+keeps the line it has in the file (the tangler's markers and pytest's reports name it).
 """
 
 import functools
+import math
 import posixpath
 import re
 from dataclasses import dataclass
@@ -40,7 +56,10 @@ except ImportError:  # the check extra has no site tools: mkdocs.yml's tags (!EN
 ROOT = Path(__file__).resolve().parent.parent
 NUMBERED = re.compile(r"(\d+)\. (.+)")
 EXERCISES = "exercises"  # the anchor of the section whose ### headings are exercises
-ANCHOR = re.compile(r"(.*?)\s*\{#([A-Za-z0-9_-]+)(?:\s+[^}]*)?\}")  # attributes may follow the anchor
+ANCHOR = re.compile(r"(.*?)\s*\{#([A-Za-z0-9_-]+)((?:\s+[A-Za-z][\w-]*=\"[^\"]*\")*)\s*\}")
+ATTRIBUTE = re.compile(r'([A-Za-z][\w-]*)="([^"]*)"')  # key="value" after a heading's {#anchor
+FRONT = re.compile(r"---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)  # YAML front matter, as mkdocs reads it
+WORDS_PER_MINUTE = 200  # a steady reading pace for technical prose; the teaching page says it
 
 
 @dataclass(frozen=True)
@@ -49,6 +68,7 @@ class Section:
     title: str
     anchor: str | None  # the explicit {#anchor}; a chapter's title always has one
     label: str          # "3.2", "3.2.1"; "" for a title, or on a page that is no chapter
+    attrs: tuple = ()   # the heading's key="value" attributes after its anchor: (("data-minutes", "10"),)
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,9 @@ class Page:
     sections: tuple     # (Section, ...), the title first
     blocks: tuple       # (Block, ...), every fenced block
     stray: tuple = ()   # (Block, ...), each line that opens a fence but is none (in an admonition)
+    objectives: tuple | None = None  # the front matter's objectives; None: the page has no front matter
+    assumes: tuple | None = None     # the front matter's chapter numbers
+    words: int = 0      # its words of prose before its exercises (prose_words)
 
 
 def config(root=ROOT):
@@ -79,9 +102,9 @@ def config(root=ROOT):
         raise ValueError(f"mkdocs.yml: not valid YAML ({' '.join(str(e).split())})") from None
 
 
-def nav(root=ROOT):
-    """The Markdown files of mkdocs.yml's nav, in reading order; a nav that contains itself
-    (through a YAML alias) is a ValueError naming its line."""
+def nav(root=ROOT, item=None):
+    """The Markdown files of mkdocs.yml's nav (or of one item of it), in reading order; a nav
+    that contains itself (through a YAML alias) is a ValueError naming its line."""
     found = []
 
     def walk(item, within):
@@ -94,7 +117,7 @@ def nav(root=ROOT):
             walk(value, within + [item])
 
     lines = (root / "mkdocs.yml").read_text(encoding="utf-8").splitlines()
-    walk(config(root).get("nav", []), [])
+    walk(config(root).get("nav", []) if item is None else item, [])
     return found
 
 
@@ -108,6 +131,7 @@ def chapter_anchor(file, explicit=None):
 def parse(file, text):
     """The Page that the Markdown text of docs/file is."""
     text = text.lstrip("\ufeff")
+    facts, text = front_matter(file, text)
     tokens, lines = MarkdownIt("commonmark").parse(text), text.split("\n")
     sections, blocks, number, counts, within, fences = [], [], None, [0, 0], None, set()
     for token, following in zip(tokens, tokens[1:] + [None]):
@@ -123,7 +147,7 @@ def parse(file, text):
         if token.type != "heading_open" or token.tag not in ("h1", "h2", "h3") or token.markup[:1] != "#":
             continue
         level, match = int(token.tag[1]), ANCHOR.fullmatch(following.content)
-        title, anchor = match.groups() if match else (following.content, None)
+        title, anchor, attrs = match.groups() if match else (following.content, None, "")
         if level == 1 and not sections and (numbered := NUMBERED.fullmatch(title)):
             number, title = int(numbered.group(1)), numbered.group(2)
         if level == 2:
@@ -133,12 +157,86 @@ def parse(file, text):
         label = "" if number is None or level == 1 else ".".join(map(str, [number, *counts[:level - 1]]))
         if level == 3 and within == EXERCISES and number is not None:
             label = f"Exercise {number}.{counts[1]}"
-        sections.append(Section(level, title, anchor, label))
+        sections.append(Section(level, title, anchor, label, tuple(ATTRIBUTE.findall(attrs))))
     title = sections[0] if sections and sections[0].level == 1 else Section(1, file, None, "")
     anchor = chapter_anchor(file, title.anchor) if number is not None else title.anchor or ""
     stray = (Block(f"docs/{file}", i + 1, line.strip().lstrip("`~").strip(), "", fenced=False)
              for i, line in enumerate(lines) if i not in fences and line.lstrip().startswith(("```", "~~~")))
-    return Page(file, number, title.title, anchor, tuple(sections), tuple(blocks), tuple(stray))
+    return Page(file, number, title.title, anchor, tuple(sections), tuple(blocks), tuple(stray),
+                facts and tuple(facts["objectives"]), facts and tuple(facts["assumes"]), prose_words(text))
+
+
+def front_matter(file, text):
+    """(facts, text): the front matter's objectives and assumes (None if the text has no
+    front matter), and the text with the front matter's lines blanked. Front matter that is
+    not YAML, or whose fields have the wrong shape, is a ValueError of one line."""
+    match = FRONT.match(text)
+    if not match:
+        return None, text
+    where = f"docs/{file}: its front matter"
+    try:
+        facts = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as e:
+        raise ValueError(f"{where} is not valid YAML ({' '.join(str(e).split())})") from None
+    if not isinstance(facts, dict) or set(facts) != {"objectives", "assumes"}:
+        raise ValueError(f"{where} must have exactly two fields, objectives and assumes")
+    if not (isinstance(facts["objectives"], list) and all(isinstance(o, str) and o.strip() for o in facts["objectives"])):
+        raise ValueError(f"{where}: objectives must be a list of sentences (quote one that holds \": \")")
+    if not (isinstance(facts["assumes"], list) and all(type(n) is int for n in facts["assumes"])):
+        raise ValueError(f"{where}: assumes must be a list of chapter numbers, [] for none")
+    return facts, "\n" * match.group(0).count("\n") + text[match.end():]
+
+
+def prose_words(text):
+    """The words a reader reads in a chapter before its exercises (whose minutes include
+    reading them): every line outside code blocks and display math ($$), HTML comments and
+    front matter, counting each run of non-space characters that holds a letter or a digit.
+    Inline code and math in a sentence count as the words they stand for."""
+    words, fence, math_block, comment = 0, None, False, False
+    for line in FRONT.sub(lambda m: "\n" * m.group(0).count("\n"), text, count=1).split("\n"):
+        bare = line.strip()
+        if fence:
+            fence = None if bare.startswith(fence) and not bare.strip(fence[0]) else fence
+        elif bare.startswith(("```", "~~~")):
+            fence = bare[:len(bare) - len(bare.lstrip(bare[0]))]
+        elif bare == "$$":
+            math_block = not math_block
+        elif comment or bare.startswith("<!--"):
+            comment = "-->" not in bare
+        elif line.startswith("## ") and "{#exercises}" in line:
+            break
+        elif not math_block:
+            words += sum(1 for w in bare.split() if any(c.isalnum() for c in w))
+    return words
+
+
+def reading_minutes(page):
+    """A chapter's reading time, in whole minutes (rounded up), from its words of prose."""
+    return math.ceil(page.words / WORDS_PER_MINUTE)
+
+
+def facts_problems(pages):
+    """What is wrong with the chapters' front matter, one line each: every chapter but the
+    preface has one, with 2 to 4 objectives, each starting with a capital (a verb), and
+    assumes only chapters that come before it."""
+    numbers = [p.number for p in pages.values() if p.number is not None]
+    problems = []
+    for page in pages.values():
+        if not page.number:
+            continue
+        where = f"docs/{page.file}"
+        if page.objectives is None:
+            problems.append(f"{where}: it needs front matter (objectives, assumes)")
+            continue
+        if not 2 <= len(page.objectives) <= 4:
+            problems.append(f"{where}: it has {len(page.objectives)} objectives; 2 to 4, please")
+        problems += [f"{where}: the objective {o!r} must start with a verb, capitalised"
+                     for o in page.objectives if not o[:1].isupper()]
+        problems += [f"{where}: it assumes chapter {n}, which does not come before it"
+                     for n in page.assumes if n not in numbers[:numbers.index(page.number)] or n == 0]
+        if len(set(page.assumes)) != len(page.assumes):
+            problems.append(f"{where}: assumes names a chapter twice")
+    return problems
 
 
 def pages(root=ROOT):

@@ -2,7 +2,10 @@
 
 Every chapter ends with ``## Exercises {#exercises}``; each ``###`` in it is one exercise,
 numbered by book.py (``Exercise 3.2``, anchor ``exercise-3-2``; a new exercise goes at the
-end, so numbers and anchors never change once published). An exercise is, in this order:
+end, so numbers and anchors never change once published). Its heading carries, after the
+anchor, its difficulty (1 to 3) and the minutes the authors estimate it takes:
+``### Backward twice {#exercise-3-1 data-difficulty="1" data-minutes="10"}``. An exercise
+is, in this order:
 
 - its kind, the first words under the heading: ``*Predict, then run.*``, ``*Break it.*``
   or ``*Extend it.*``, and its statement;
@@ -31,6 +34,8 @@ START = re.compile(r'^python title="Exercise (\d+\.\d+)"$')
 SOLUTION = re.compile(r'^```python title="Solution (\d+\.\d+)"\n(.*?)^```$', re.M | re.S)
 HINT = re.compile(r'^\?\?\? tip "Hint (\d+)"', re.M)
 ANSWER = re.compile(r'^\?\?\? success "Solution"', re.M)
+DIFFICULTIES = (1, 2, 3)
+MINUTES = range(1, 241)  # an estimate in whole minutes, at most four hours
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class Exercise:
     start: str          # the starting block's code
     solution: str       # the solution block's code
     hints: int          # how many hints
+    difficulty: int     # 1 (a few lines, one idea) to 3 (a new piece of the program)
+    minutes: int        # the authors' estimate of the time it takes, reading it included
 
     @property
     def check(self):
@@ -64,7 +71,8 @@ def of_page(file, text):
         where, anchor = f"docs/{file}: Exercise {number}", f"exercise-{number.replace('.', '-')}"
         if section.anchor != anchor:
             raise ValueError(f"{where}: its anchor must be {{#{anchor}}}")
-        at = next(i for i, ln in enumerate(lines) if ln.startswith("### ") and re.search(rf"\{{#{anchor}[\s}}]", ln))
+        at = next(i for i, ln in enumerate(lines)
+                  if ln.startswith("### ") and re.search(rf"\{{#{anchor}[\s}}]", ln))
         end = next((i for i, ln in enumerate(lines[at + 1:], at + 1) if ln.startswith(("## ", "### "))),
                    len(lines))
         body = "\n".join(lines[at + 1:end])
@@ -74,6 +82,9 @@ def of_page(file, text):
         solutions = [(m.group(1), m.group(2)) for m in SOLUTION.finditer(
             "\n".join(ln[4:] if ln.startswith("    ") else ln for ln in body.split("\n")))]
         hints = [int(n) for n in HINT.findall(body)]
+        attrs = dict(section.attrs)
+        difficulty, minutes = (int(v) if re.fullmatch(r"[0-9]+", v := attrs.get(k, "")) else None
+                               for k in ("data-difficulty", "data-minutes"))
         problems = [
             kind is None and f"it must open with one of {', '.join(KINDS)}",
             len(starts) != 1 and f'it needs one block python title="Exercise {number}"',
@@ -82,11 +93,15 @@ def of_page(file, text):
             and f'it needs one ??? success "Solution" with a block python title="Solution {number}"',
             not ANSWER.search(body) and 'its solution must be in ??? success "Solution"',
             hints != list(range(1, len(hints) + 1)) and "its hints must be Hint 1, Hint 2, … in order",
+            difficulty not in DIFFICULTIES
+            and f'its heading needs data-difficulty="1", "2" or "3" after {{#{anchor}',
+            minutes not in MINUTES
+            and f'its heading needs data-minutes="N" after {{#{anchor}, N the authors\' estimate, 1 to 240',
         ]
         if any(problems):
             raise ValueError(f"{where}: " + next(p for p in problems if p))
         found.append(Exercise(number, f"docs/{file}", anchor, section.title, kind,
-                              starts[0].line, starts[0].code, solutions[0][1], len(hints)))
+                              starts[0].line, starts[0].code, solutions[0][1], len(hints), difficulty, minutes))
     return found
 
 
@@ -101,17 +116,46 @@ def every(root=book.ROOT):
 EDITIONS = ("reader", "teacher", "student")
 SOLUTION_BOX = '??? success "Solution"'
 TEACHERS_BOX = '??? info "For teachers"'
+# Words that are true in some editions only (where the solutions are, say) stand between
+# marks, each on a line of its own: the lines after <!-- edition: reader teacher --> are
+# in those editions only, up to the next mark; <!-- edition: end --> closes the last one.
+MARK = re.compile(r"<!-- edition: ([a-z ]+) -->")
 
 
-def edition(markdown, name):
+def for_edition(markdown, name, where="the page"):
+    """markdown without the parts that are not for the edition name, and without the marks."""
+    out, showing, open_at = [], True, None
+    for number, line in enumerate(markdown.split("\n"), 1):
+        mark = MARK.fullmatch(line.strip())
+        if not mark:
+            if showing:
+                out.append(line)
+            continue
+        names = mark.group(1).split()
+        if names == ["end"]:
+            if open_at is None:
+                raise ValueError(f"{where}:{number}: <!-- edition: end --> closes no part")
+            showing, open_at = True, None
+            continue
+        if not names or set(names) - set(EDITIONS):
+            raise ValueError(f"{where}:{number}: a mark names the editions {mark.group(1)!r}; "
+                             f"they are {', '.join(EDITIONS)}")
+        showing, open_at = name in names, number
+    if open_at is not None:
+        raise ValueError(f"{where}:{open_at}: this edition mark's part is never closed (<!-- edition: end -->)")
+    return "\n".join(out)
+
+
+def edition(markdown, name, where="the page"):
     """A chapter's Markdown as the edition name shows it. The reader's (the default) keeps
     the solutions, closed until the reader opens one, and drops the notes for teachers; the
     teacher's opens every solution and keeps the notes; the student's drops both, so its
-    HTML (and its search index) holds no solution at all."""
+    HTML (and its search index) holds no solution at all. Parts between edition marks
+    are kept in the editions they name only (for_edition)."""
     if name not in EDITIONS:
         raise ValueError(f"MICROGPT_EDITION={name!r}: the editions are {', '.join(EDITIONS)}")
     out, dropping = [], False
-    for line in markdown.split("\n"):
+    for line in for_edition(markdown, name, where).split("\n"):
         if dropping and (not line.strip() or line.startswith("    ")):
             continue
         dropping = False

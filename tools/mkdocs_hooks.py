@@ -13,6 +13,9 @@ What they do, in the order of a build:
   tools/glossary.py for why the links are made here);
 - number each chapter's sections ("3.2", "3.2.1") in the page, its table of contents, the
   search index and the print edition, without touching their anchors.
+- open each chapter with a box of its facts (objectives, assumed chapters, reading time)
+  and show each exercise's kind, difficulty and minutes under its heading (with_facts);
+- keep the words of a page that are for some editions only in those (exercises.for_edition).
 
 Which page is a chapter, and its anchors: tools/book.py (file names never change once
 published, so neither do the anchors made from them). Where each citation field comes from:
@@ -273,12 +276,13 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     chapter = _book.get(src)
     if chapter is not None and chapter.number is not None:
         try:  # the reader's, the teacher's or the student's edition (mkdocs.yml's extra.edition)
-            markdown = exercises.edition(markdown, config["extra"].get("edition") or "reader")
+            markdown = exercises.edition(markdown, config["extra"].get("edition") or "reader", f"docs/{src}")
         except ValueError as e:
             raise PluginError(str(e)) from None
         first, _, rest = markdown.lstrip("\ufeff").partition("\n")
         rest, _linked = glossary.link_terms(rest, _glossary.get("table", {}),
                                             get_relative_url(glossary.GLOSSARY, src))
+        rest = with_facts(rest, chapter, Path(config["docs_dir"]))
         if chapter.sections[0].anchor is None:
             first = f"{first.rstrip()} {{#{chapter.anchor}}}"
         modules = [m for m, chapters in _writers.items() if src in chapters]
@@ -288,6 +292,10 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
             tail.append(f"**API reference:** {links}.")
         tail.append(cite_chapter_box(meta, chapter, page.url))
         return first + "\n" + rest.rstrip("\n") + "\n\n" + "\n\n".join(tail) + "\n"
+    try:  # a page that is no chapter may have words for some editions only, too
+        markdown = exercises.for_edition(markdown, config["extra"].get("edition") or "reader", f"docs/{src}")
+    except ValueError as e:
+        raise PluginError(str(e)) from None
     if src == glossary.GLOSSARY:
         try:
             return glossary.number_links(markdown, _glossary.get("labels", {}))
@@ -305,6 +313,41 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
                 f"{links}; what follows is generated from its docstrings and code.")
         return markdown[:match.start()] + note + "\n\n" + markdown[match.start():]
     return markdown
+
+
+# ---------------------------------------------------------------- syllabus facts
+
+def with_facts(markdown, chapter, docs):
+    """A chapter's Markdown (after its title) with its facts: first a box saying what the
+    reader will be able to do, which chapters it assumes and its reading time (computed
+    from its words of prose, book.reading_minutes); then, under each exercise's heading,
+    its kind, difficulty and the authors' estimate of its time. A chapter without front
+    matter (the preface) gets no box."""
+    try:
+        found = {e.anchor: e for e in exercises.of_page(chapter.file, (docs / chapter.file).read_text(encoding="utf-8"))}
+    except ValueError as e:
+        raise PluginError(str(e)) from None
+    lines = []
+    for line in markdown.split("\n"):
+        lines.append(line)
+        anchor = re.match(r"### .*\{#(exercise-\d+-\d+)[\s}]", line)
+        if anchor and anchor.group(1) in found:
+            e = found[anchor.group(1)]
+            lines += ["", f'<p class="mg-exercise-facts">Kind: {e.kind} · Difficulty: {e.difficulty} of '
+                          f'{max(exercises.DIFFICULTIES)} · Time: about {e.minutes} minutes '
+                          f'(the authors\' estimate)</p>']
+    if chapter.objectives is None:
+        return "\n".join(lines)
+    numbers = {p.number: p for p in _book.values() if p.number is not None}
+    assumed = [f"[{n}. {numbers[n].title}]({get_relative_url(numbers[n].file, chapter.file)})"
+               for n in chapter.assumes if n in numbers]
+    minutes = book.reading_minutes(chapter)
+    box = ['!!! abstract "In this chapter"', "    After it, you will be able to:", ""]
+    box += [f"    - {objective}" for objective in chapter.objectives]
+    box += ["", "    It assumes " + (", ".join(assumed) if assumed else "no earlier chapter") + ".",
+            f"    Reading time: about {minutes} minutes ({chapter.words:,} words of prose, at "
+            f"{book.WORDS_PER_MINUTE} words a minute; the exercises' times are their own).", ""]
+    return "\n".join(box + lines)
 
 
 def number_sections(html, labels):
