@@ -4,7 +4,8 @@ What they do, in the order of a build:
 
 - re-tangle the chapters into microgpt/ before anything is built, so markdown-exec and
   mkdocstrings see the code the chapters show;
-- serve MathJax from the site itself (no CDN);
+- draw the formulas as SVG when the site is built (MathJax in one Node process, tools/math.mjs),
+  so that no page loads MathJax; without Node, show them as TeX with a note;
 - give every chapter's title a permanent anchor, and end every chapter with a link to its
   modules' API pages and a *Cite this chapter* box;
 - on every API page, say which chapters write the module, with links;
@@ -21,7 +22,6 @@ tools/cite.py (and ``metadata`` below). A page of the unreleased draft says so.
 
 import datetime
 import html as htmllib
-import importlib.util
 import logging
 import os
 import posixpath
@@ -30,6 +30,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 import tomllib
 from pathlib import Path
 
@@ -51,7 +52,6 @@ import runner  # noqa: E402
 import tangle  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-MATHJAX = "javascripts/tex-svg-full.js"
 
 # ---------------------------------------------------------------- re-tangling
 
@@ -97,17 +97,123 @@ def on_pre_build(config, **kwargs):
     _glossary.update(table=table, labels=labels)
 
 
-# ---------------------------------------------------------------- MathJax
+# ---------------------------------------------------------------- math, drawn at build time
 
-def mathjax_file():
-    """MathJax 3's single-file SVG build, as shipped by django-static-mathjax."""
-    spec = importlib.util.find_spec("mathjax")
-    if spec is None:
-        raise RuntimeError("MathJax is missing: pip install -e '.[dev]' (django-static-mathjax)")
-    path = os.path.join(spec.submodule_search_locations[0], "static", "mathjax", "es5", "tex-svg-full.js")
-    if not os.path.isfile(path):
-        raise RuntimeError(f"MathJax is missing: no {path}")
-    return path
+MATH_CSS = "stylesheets/math.css"  # what the drawn formulas need (MathJax's own stylesheet)
+MATH_SCRIPT = Path(TOOLS) / "math.mjs"
+# A formula as pymdownx.arithmatex (generic) leaves it: \(...\) in a span, \[...\] in a div.
+ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
+MATH_NOTE = ('<p class="mg-math-note" role="note">The formulas of this page are shown as TeX: this copy of '
+             'the site was built without MathJax (<code>npm ci</code> installs it; then build the site again).</p>')
+_math = {}  # this build's renderer: "node" (the process), "cache" {key: drawn}, "file", "new", "seconds"
+
+
+def start_math(root=ROOT):
+    """Start tools/math.mjs, one Node process for the whole build; return MathJax's stylesheet,
+    or None when Node or node_modules/mathjax-full is absent (then formulas stay TeX)."""
+    stop_math()
+    package = root / "node_modules" / "mathjax-full" / "package.json"
+    if shutil.which("node") is None or not package.is_file():
+        log.info("microgpt: no node_modules/mathjax-full or no Node (run: npm ci): "
+                 "the formulas are shown as TeX")
+        return None
+    import hashlib
+    import subprocess
+    version = json.loads(package.read_text(encoding="utf-8"))["version"]
+    stamp = hashlib.sha256(MATH_SCRIPT.read_bytes() + version.encode()).hexdigest()[:16]
+    cache = root / ".cache" / f"math-{stamp}.json"  # drawn formulas, kept between builds
+    node = subprocess.Popen(["node", str(MATH_SCRIPT)], cwd=root, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, encoding="utf-8")
+    first = node.stdout.readline()
+    if not first:
+        raise PluginError("tools/math.mjs could not start MathJax (see the error above)")
+    _math.update(node=node, file=cache, new=0, seconds=0.0,
+                 cache=json.loads(cache.read_text(encoding="utf-8")) if cache.is_file() else {})
+    return json.loads(first)["css"]
+
+
+def draw_math(html, src):
+    """Put each formula of a page's HTML drawn as SVG (with its MathML for screen readers
+    and search) in place of its TeX; the glyphs the page's formulas use, once, before the
+    first. The formulas not in the cache go to MathJax together, in one message."""
+    found = [(m, htmllib.unescape(m.group(2)).strip()) for m in ARITHMATEX.finditer(html)]
+    if not found:
+        return html
+    if "node" not in _math:
+        return MATH_NOTE + html
+    formulas = [(source[2:-2].strip(), source.startswith("\\[")) for _, source in found]
+    keys = [f"{int(display)}{tex}" for tex, display in formulas]
+    missing = list({key: (tex, display) for key, (tex, display) in zip(keys, formulas)
+                    if key not in _math["cache"]}.items())
+    if missing:
+        started = time.monotonic()
+        node = _math["node"]
+        node.stdin.write(json.dumps([formula for _, formula in missing]) + "\n")
+        node.stdin.flush()
+        answer = node.stdout.readline()
+        if not answer:
+            raise PluginError(f"docs/{src}: MathJax (tools/math.mjs) ended while drawing the formulas")
+        for (key, (tex, _)), drawn in zip(missing, json.loads(answer)):
+            if "error" in drawn:
+                raise PluginError(f"docs/{src}: the formula {tex!r} is not valid TeX: {drawn['error']}")
+            _math["cache"][key] = drawn
+        _math["new"] += len(missing)
+        _math["seconds"] += time.monotonic() - started
+    glyphs, parts, at = {}, [], 0
+    for (match, _), key in zip(found, keys):
+        drawn = _math["cache"][key]
+        glyphs.update(drawn["glyphs"])
+        parts += [html[at:match.start()], f'<{match.group(1)} class="arithmatex">{drawn["html"]}</{match.group(1)}>']
+        at = match.end()
+    paths = "".join(f'<path id="{id}" d="{d}"></path>' for id, d in sorted(glyphs.items()))
+    defs = f'<svg class="mg-math-glyphs" aria-hidden="true" style="display:none"><defs>{paths}</defs></svg>'
+    return defs + "".join(parts) + html[at:]
+
+
+# ---------------------------------------------------------------- search
+
+# For a term a chapter defines, the chapter comes first: the section that introduces a
+# term of the glossary counts four times as much as another, an API page or an exercise
+# that uses the term half as much (Material's search boost, per page or per section).
+SEARCH_BOOST = {"defines": 4, "api": 0.5, "exercise": 0.5}
+
+
+def boost_sections(site_dir):
+    """Give the sections of the search index their boosts: front matter can only boost a
+    whole page, and an exercise, like a section that defines a term, is part of a chapter."""
+    path = Path(site_dir) / "search" / "search_index.json"
+    if not path.is_file():
+        return
+    defines = {f"{posixpath.splitext(file)[0]}/#{anchor}" for file, anchor in
+               (entry["introduced"] for entry in _glossary.get("table", {}).values() if entry["introduced"])}
+    index = json.loads(path.read_text(encoding="utf-8"))
+    for entry in index["docs"]:
+        if "#exercise-" in entry["location"]:
+            entry["boost"] = entry.get("boost", 1) * SEARCH_BOOST["exercise"]
+        elif entry["location"] in defines:
+            entry["boost"] = entry.get("boost", 1) * SEARCH_BOOST["defines"]
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+# The search index holds the prose, not the code blocks: every line of those is the prose's
+# subject, and the index is fetched by every page as it loads (with them, 0.7 MB; without,
+# less). Inline code and the API's signatures and docstrings stay searchable.
+CODE_BLOCKS = ('<div class="highlight">', '<details class="mkdocstrings-source">')
+
+
+def stop_math():
+    """End the renderer; keep what it drew for the next build."""
+    node = _math.pop("node", None)
+    if node is None:
+        return
+    node.stdin.close()
+    node.wait()
+    if _math["new"]:
+        log.info(f"microgpt: MathJax drew {_math['new']} formulas in {_math['seconds']:.1f} s")
+        _math["file"].parent.mkdir(exist_ok=True)
+        temporary = _math["file"].with_suffix(".tmp")
+        temporary.write_text(json.dumps(_math["cache"]), encoding="utf-8")
+        temporary.replace(_math["file"])
 
 
 # ---------------------------------------------------------------- Pyodide
@@ -128,10 +234,11 @@ _runner = {}  # this build's runner: "folder" (its made files), "blocks" (the ta
 
 
 def on_files(files, config, **kwargs):
-    """Serve MathJax from the site itself (javascripts/tex-svg-full.js); and, when npm has
+    """MathJax's stylesheet for the drawn formulas (stylesheets/math.css); and, when npm has
     installed them, Pyodide's files (pyodide/) and the runner (runner/: tools/page/, the
     editor, the tangle map). Without them, say so in one line: the site has no Run buttons."""
-    files.append(File.generated(config, MATHJAX, abs_src_path=mathjax_file()))
+    if _math.get("css"):
+        files.append(File.generated(config, MATH_CSS, content=_math["css"]))
     _runner.clear()
     folder = pyodide_folder()
     made = tempfile.mkdtemp(prefix="microgpt-runner-")
@@ -180,6 +287,10 @@ def on_post_page(output, page, config, **kwargs):
             f'data-blocks="{htmllib.escape(json.dumps(data), quote=True)}"></div>'
             f'<script defer src="{site}{runner.RUNNER}/runner.js"></script>')
     return output.replace("</body>", tail + "</body>", 1)
+
+
+def on_build_error(error, **kwargs):
+    stop_math()
 
 
 # ---------------------------------------------------------------- the book's metadata
@@ -263,12 +374,17 @@ def on_config(config, **kwargs):
     config["extra"]["book"] = meta
     if meta["edition"]:  # built by mike deploy: the theme's selector lists the editions (versions.json)
         config["extra"]["version"] = {"provider": "mike"}
+    _math["css"] = start_math(Path(config["config_file_path"]).parent)
+    if _math["css"] and MATH_CSS not in config["extra_css"]:
+        config["extra_css"].append(MATH_CSS)
     return config
 
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
     meta = config["extra"]["book"]
     src = _page["src"] = page.file.src_uri
+    if src.startswith("api/"):  # as `search: boost:` front matter would, on every API page
+        page.meta.setdefault("search", {}).setdefault("boost", SEARCH_BOOST["api"])
     chapter = _book.get(src)
     if chapter is not None and chapter.number is not None:
         try:  # the reader's, the teacher's or the student's edition (mkdocs.yml's extra.edition)
@@ -342,7 +458,9 @@ def fix_md_links(html, page, files):
 
 @event_priority(100)  # before print-site copies each page's HTML into the print edition
 def on_page_content(html, page, config, files, **kwargs):
-    html = fix_md_links(html, page, files)
+    html = draw_math(fix_md_links(html, page, files), page.file.src_uri)
+    for block in CODE_BLOCKS:
+        html = html.replace(block, block[:-1] + " data-search-exclude>")
     chapter = _book.get(page.file.src_uri)
     if chapter is None or chapter.number is None:
         return html
@@ -359,6 +477,8 @@ def on_post_build(config, **kwargs):
     their page's name, but not other ids: give the glossary's entries
     (<strong id="term-adam">) the prefix that the links to them got
     ("#glossary-term-adam")."""
+    stop_math()
+    boost_sections(config["site_dir"])
     if _runner:
         shutil.rmtree(_runner["folder"], ignore_errors=True)
     path = Path(config["site_dir"]) / "print_page" / "index.html"
