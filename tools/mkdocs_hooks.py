@@ -201,6 +201,14 @@ def boost_sections(site_dir):
 CODE_BLOCKS = ('<div class="highlight">', '<details class="mkdocstrings-source">')
 
 
+SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+
+
+def name_search(html):
+    """The theme's search dialog has no name (axe-core: aria-dialog-name); give it one."""
+    return html.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search the book">', 1)
+
+
 def stop_math():
     """End the renderer; keep what it drew for the next build."""
     node = _math.pop("node", None)
@@ -263,6 +271,7 @@ def on_post_page(output, page, config, **kwargs):
     """What a page needs beyond its Markdown: a chapter's citation_* tags in its head; on
     every page of the draft, a banner saying so; where a cite box waits for the page's own
     address, the script that fills it in; and the runner's list of blocks and its script."""
+    output = name_search(output)
     meta, chapter = config["extra"]["book"], _book.get(page.file.src_uri)
     site = "../" * page.url.count("/") or "./"
     if chapter is not None and chapter.number is not None:
@@ -483,7 +492,7 @@ def on_post_build(config, **kwargs):
         shutil.rmtree(_runner["folder"], ignore_errors=True)
     path = Path(config["site_dir"]) / "print_page" / "index.html"
     if path.exists():
-        html = path.read_text(encoding="utf-8").replace('href="#."', 'href="#index"')
+        html = name_search(path.read_text(encoding="utf-8")).replace('href="#."', 'href="#index"')
         prefix = posixpath.splitext(glossary.GLOSSARY)[0] + "-"
         html = re.sub(r'(<strong\b[^>]*\sid=")(term-[^"]*")', rf"\g<1>{prefix}\g<2>", html)
         path.write_text(html, encoding="utf-8")
