@@ -216,8 +216,9 @@ def stop_math():
         return
     node.stdin.close()
     node.wait()
+    log.info(f"microgpt: the math: {_math['new']} formulas drawn by MathJax in {_math['seconds']:.1f} s, "
+             f"{len(_math['cache']) - _math['new']} from the cache")
     if _math["new"]:
-        log.info(f"microgpt: MathJax drew {_math['new']} formulas in {_math['seconds']:.1f} s")
         _math["file"].parent.mkdir(exist_ok=True)
         temporary = _math["file"].with_suffix(".tmp")
         temporary.write_text(json.dumps(_math["cache"]), encoding="utf-8")
@@ -300,6 +301,25 @@ def on_post_page(output, page, config, **kwargs):
 
 def on_build_error(error, **kwargs):
     stop_math()
+
+
+# ---------------------------------------------------------------- the page's panels in print
+
+PANEL = re.compile(r'(<div class="runner-panel" data-panel="\w+")>(.*?)</div>', re.S)
+NO_PYTHON = ('<p class="runner-note">This copy of the site was built without the page\'s Python '
+             '(<code>npm ci</code> installs it; then build the site again).</p>')
+
+
+def print_panels(html):
+    """A panel of chapters 7 and 8 holds one sentence of what it does in the page. The
+    sentence is also its data-print, which print shows in place of the panel (runner.js
+    puts the panel's controls in place of the sentence); a site built without the page's
+    Python says so under it."""
+    def panel(match):
+        words = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", "", match.group(2))).split())
+        note = "" if _runner else NO_PYTHON
+        return f'{match.group(1)} data-print="{htmllib.escape(words)}">{match.group(2)}{note}</div>'
+    return PANEL.sub(panel, html)
 
 
 # ---------------------------------------------------------------- the book's metadata
@@ -468,6 +488,7 @@ def fix_md_links(html, page, files):
 @event_priority(100)  # before print-site copies each page's HTML into the print edition
 def on_page_content(html, page, config, files, **kwargs):
     html = draw_math(fix_md_links(html, page, files), page.file.src_uri)
+    html = print_panels(html)
     for block in CODE_BLOCKS:
         html = html.replace(block, block[:-1] + " data-search-exclude>")
     chapter = _book.get(page.file.src_uri)
