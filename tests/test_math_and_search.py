@@ -1,4 +1,4 @@
-"""The math drawn when the site is built, and what search holds.
+"""The math drawn when the site is built, what search holds, and the panels in print.
 
 The build has MathJax (npm mathjax-full, in one Node process: tools/math.mjs) draw every
 formula as SVG, with the same formula as MathML for screen readers and search, so that no
@@ -113,3 +113,22 @@ def test_sections_that_define_a_term_outweigh_api_pages_and_exercises(built_site
     defining = {f"{e['introduced'][0].removesuffix('.md')}/#{e['introduced'][1]}" for e in entries if e["introduced"]}
     assert defining and all(docs[place].get("boost", 1) > 1 for place in defining if place in docs)
     assert all(d.get("boost", 1) < 1 for place, d in docs.items() if place.startswith("api/") or "#exercise-" in place)
+
+
+def test_a_panel_says_it_lacks_the_page_python_only_when_the_site_does(monkeypatch):
+    """The panels of chapters 7 and 8: their sentence is what print shows (data-print); the
+    note that the site was built without the page's Python appears only in such a site."""
+    html = '<div class="runner-panel" data-panel="sample">\n<p><em>This panel draws <code>20</code> names.</em></p>\n</div>'
+    monkeypatch.setattr(hooks, "_runner", {})
+    bare = hooks.print_panels(html)
+    assert 'data-print="This panel draws 20 names."' in bare and hooks.NO_PYTHON in bare
+    monkeypatch.setattr(hooks, "_runner", {"folder": "x"})
+    served = hooks.print_panels(html)
+    assert 'data-print="This panel draws 20 names."' in served and hooks.NO_PYTHON not in served
+
+
+def test_the_chapters_panels_print_a_sentence_and_their_site_has_the_page_python(built_site):
+    for file in ("07-training.md", "08-sampling.md"):
+        html = html_of(built_site, file)
+        assert re.search(r'<div class="runner-panel" data-panel="\w+" data-print="In the web edition[^"]+">', html)
+        assert (hooks.NO_PYTHON in html) != (built_site / "runner" / "runner.js").is_file()

@@ -501,7 +501,9 @@ def on_page_content(html, page, config, files, **kwargs):
 
 @event_priority(-100)  # after print-site has written the print page
 def on_post_build(config, **kwargs):
-    """Two fixes to the print page of mkdocs-print-site. It turns a link to the
+    """End the math's Node process; give the search index's sections their boosts. And
+    fixes to the print page of mkdocs-print-site: its search dialog is named as every
+    page's is (name_search). It turns a link to the
     home page ("../") into "#.", an anchor that does not exist; point it at
     the preface's section, "#index". And it prefixes the ids of headings with
     their page's name, but not other ids: give the glossary's entries
