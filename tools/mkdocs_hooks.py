@@ -134,13 +134,13 @@ def start_math(root=ROOT):
 
 def draw_math(html, src):
     """Put each formula of a page's HTML drawn as SVG (with its MathML for screen readers
-    and search) in place of its TeX; the glyphs the page's formulas use, once, before the
-    first. The formulas not in the cache go to MathJax together, in one message."""
+    and search) in place of its TeX; the glyphs the page's formulas use, once, at its end.
+    The formulas not in the cache go to MathJax together, in one message."""
     found = [(m, htmllib.unescape(m.group(2)).strip()) for m in ARITHMATEX.finditer(html)]
     if not found:
         return html
-    if "node" not in _math:
-        return MATH_NOTE + html
+    if "node" not in _math:  # under the title: print-site reads a page's first heading
+        return re.sub(r"(</h1>)", rf"\1{MATH_NOTE}", html, count=1) if "</h1>" in html else MATH_NOTE + html
     formulas = [(source[2:-2].strip(), source.startswith("\\[")) for _, source in found]
     keys = [f"{int(display)}{tex}" for tex, display in formulas]
     missing = list({key: (tex, display) for key, (tex, display) in zip(keys, formulas)
@@ -167,7 +167,7 @@ def draw_math(html, src):
         at = match.end()
     paths = "".join(f'<path id="{id}" d="{d}"></path>' for id, d in sorted(glyphs.items()))
     defs = f'<svg class="mg-math-glyphs" aria-hidden="true" style="display:none"><defs>{paths}</defs></svg>'
-    return defs + "".join(parts) + html[at:]
+    return "".join(parts) + html[at:] + defs
 
 
 # ---------------------------------------------------------------- search
