@@ -4,7 +4,8 @@ What they do, in the order of a build:
 
 - re-tangle the chapters into microgpt/ before anything is built, so markdown-exec and
   mkdocstrings see the code the chapters show;
-- serve MathJax from the site itself (no CDN);
+- draw the formulas as SVG when the site is built (MathJax in one Node process, tools/math.mjs),
+  so that no page loads MathJax; without Node, show them as TeX with a note;
 - give every chapter's title a permanent anchor, and end every chapter with a link to its
   modules' API pages and a *Cite this chapter* box;
 - on every API page, say which chapters write the module, with links;
@@ -24,7 +25,6 @@ tools/cite.py (and ``metadata`` below). A page of the unreleased draft says so.
 
 import datetime
 import html as htmllib
-import importlib.util
 import logging
 import os
 import posixpath
@@ -33,6 +33,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 import tomllib
 from pathlib import Path
 
@@ -54,7 +55,6 @@ import runner  # noqa: E402
 import tangle  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-MATHJAX = "javascripts/tex-svg-full.js"
 
 # ---------------------------------------------------------------- re-tangling
 
@@ -100,17 +100,132 @@ def on_pre_build(config, **kwargs):
     _glossary.update(table=table, labels=labels)
 
 
-# ---------------------------------------------------------------- MathJax
+# ---------------------------------------------------------------- math, drawn at build time
 
-def mathjax_file():
-    """MathJax 3's single-file SVG build, as shipped by django-static-mathjax."""
-    spec = importlib.util.find_spec("mathjax")
-    if spec is None:
-        raise RuntimeError("MathJax is missing: pip install -e '.[dev]' (django-static-mathjax)")
-    path = os.path.join(spec.submodule_search_locations[0], "static", "mathjax", "es5", "tex-svg-full.js")
-    if not os.path.isfile(path):
-        raise RuntimeError(f"MathJax is missing: no {path}")
-    return path
+MATH_CSS = "stylesheets/math.css"  # what the drawn formulas need (MathJax's own stylesheet)
+MATH_SCRIPT = Path(TOOLS) / "math.mjs"
+# A formula as pymdownx.arithmatex (generic) leaves it: \(...\) in a span, \[...\] in a div.
+ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.S)
+MATH_NOTE = ('<p class="mg-math-note" role="note">The formulas of this page are shown as TeX: this copy of '
+             'the site was built without MathJax (<code>npm ci</code> installs it; then build the site again).</p>')
+_math = {}  # this build's renderer: "node" (the process), "cache" {key: drawn}, "file", "new", "seconds"
+
+
+def start_math(root=ROOT):
+    """Start tools/math.mjs, one Node process for the whole build; return MathJax's stylesheet,
+    or None when Node or node_modules/mathjax-full is absent (then formulas stay TeX)."""
+    stop_math()
+    package = root / "node_modules" / "mathjax-full" / "package.json"
+    if shutil.which("node") is None or not package.is_file():
+        log.info("microgpt: no node_modules/mathjax-full or no Node (run: npm ci): "
+                 "the formulas are shown as TeX")
+        return None
+    import hashlib
+    import subprocess
+    version = json.loads(package.read_text(encoding="utf-8"))["version"]
+    stamp = hashlib.sha256(MATH_SCRIPT.read_bytes() + version.encode()).hexdigest()[:16]
+    cache = root / ".cache" / f"math-{stamp}.json"  # drawn formulas, kept between builds
+    node = subprocess.Popen(["node", str(MATH_SCRIPT)], cwd=root, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, encoding="utf-8")
+    first = node.stdout.readline()
+    if not first:
+        raise PluginError("tools/math.mjs could not start MathJax (see the error above)")
+    _math.update(node=node, file=cache, new=0, seconds=0.0,
+                 cache=json.loads(cache.read_text(encoding="utf-8")) if cache.is_file() else {})
+    return json.loads(first)["css"]
+
+
+def draw_math(html, src):
+    """Put each formula of a page's HTML drawn as SVG (with its MathML for screen readers
+    and search) in place of its TeX; the glyphs the page's formulas use, once, at its end.
+    The formulas not in the cache go to MathJax together, in one message."""
+    found = [(m, htmllib.unescape(m.group(2)).strip()) for m in ARITHMATEX.finditer(html)]
+    if not found:
+        return html
+    if "node" not in _math:  # under the title: print-site reads a page's first heading
+        return re.sub(r"(</h1>)", rf"\1{MATH_NOTE}", html, count=1) if "</h1>" in html else MATH_NOTE + html
+    formulas = [(source[2:-2].strip(), source.startswith("\\[")) for _, source in found]
+    keys = [f"{int(display)}{tex}" for tex, display in formulas]
+    missing = list({key: (tex, display) for key, (tex, display) in zip(keys, formulas)
+                    if key not in _math["cache"]}.items())
+    if missing:
+        started = time.monotonic()
+        node = _math["node"]
+        node.stdin.write(json.dumps([formula for _, formula in missing]) + "\n")
+        node.stdin.flush()
+        answer = node.stdout.readline()
+        if not answer:
+            raise PluginError(f"docs/{src}: MathJax (tools/math.mjs) ended while drawing the formulas")
+        for (key, (tex, _)), drawn in zip(missing, json.loads(answer)):
+            if "error" in drawn:
+                raise PluginError(f"docs/{src}: the formula {tex!r} is not valid TeX: {drawn['error']}")
+            _math["cache"][key] = drawn
+        _math["new"] += len(missing)
+        _math["seconds"] += time.monotonic() - started
+    glyphs, parts, at = {}, [], 0
+    for (match, _), key in zip(found, keys):
+        drawn = _math["cache"][key]
+        glyphs.update(drawn["glyphs"])
+        parts += [html[at:match.start()], f'<{match.group(1)} class="arithmatex">{drawn["html"]}</{match.group(1)}>']
+        at = match.end()
+    paths = "".join(f'<path id="{id}" d="{d}"></path>' for id, d in sorted(glyphs.items()))
+    defs = f'<svg class="mg-math-glyphs" aria-hidden="true" style="display:none"><defs>{paths}</defs></svg>'
+    return "".join(parts) + html[at:] + defs
+
+
+# ---------------------------------------------------------------- search
+
+# For a term a chapter defines, the chapter comes first: the section that introduces a
+# term of the glossary counts four times as much as another, an API page or an exercise
+# that uses the term half as much (Material's search boost, per page or per section).
+SEARCH_BOOST = {"defines": 4, "api": 0.5, "exercise": 0.5}
+
+
+def boost_sections(site_dir):
+    """Give the sections of the search index their boosts: front matter can only boost a
+    whole page, and an exercise, like a section that defines a term, is part of a chapter."""
+    path = Path(site_dir) / "search" / "search_index.json"
+    if not path.is_file():
+        return
+    defines = {f"{posixpath.splitext(file)[0]}/#{anchor}" for file, anchor in
+               (entry["introduced"] for entry in _glossary.get("table", {}).values() if entry["introduced"])}
+    index = json.loads(path.read_text(encoding="utf-8"))
+    for entry in index["docs"]:
+        if "#exercise-" in entry["location"]:
+            entry["boost"] = entry.get("boost", 1) * SEARCH_BOOST["exercise"]
+        elif entry["location"] in defines:
+            entry["boost"] = entry.get("boost", 1) * SEARCH_BOOST["defines"]
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+# The search index holds the prose, not the code blocks: every line of those is the prose's
+# subject, and the index is fetched by every page as it loads (with them, 0.7 MB; without,
+# less). Inline code and the API's signatures and docstrings stay searchable.
+CODE_BLOCKS = ('<div class="highlight">', '<details class="mkdocstrings-source">')
+
+
+SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+
+
+def name_search(html):
+    """The theme's search dialog has no name (axe-core: aria-dialog-name); give it one."""
+    return html.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search the book">', 1)
+
+
+def stop_math():
+    """End the renderer; keep what it drew for the next build."""
+    node = _math.pop("node", None)
+    if node is None:
+        return
+    node.stdin.close()
+    node.wait()
+    log.info(f"microgpt: the math: {_math['new']} formulas drawn by MathJax in {_math['seconds']:.1f} s, "
+             f"{len(_math['cache']) - _math['new']} from the cache")
+    if _math["new"]:
+        _math["file"].parent.mkdir(exist_ok=True)
+        temporary = _math["file"].with_suffix(".tmp")
+        temporary.write_text(json.dumps(_math["cache"]), encoding="utf-8")
+        temporary.replace(_math["file"])
 
 
 # ---------------------------------------------------------------- Pyodide
@@ -131,10 +246,11 @@ _runner = {}  # this build's runner: "folder" (its made files), "blocks" (the ta
 
 
 def on_files(files, config, **kwargs):
-    """Serve MathJax from the site itself (javascripts/tex-svg-full.js); and, when npm has
+    """MathJax's stylesheet for the drawn formulas (stylesheets/math.css); and, when npm has
     installed them, Pyodide's files (pyodide/) and the runner (runner/: tools/page/, the
     editor, the tangle map). Without them, say so in one line: the site has no Run buttons."""
-    files.append(File.generated(config, MATHJAX, abs_src_path=mathjax_file()))
+    if _math.get("css"):
+        files.append(File.generated(config, MATH_CSS, content=_math["css"]))
     _runner.clear()
     folder = pyodide_folder()
     made = tempfile.mkdtemp(prefix="microgpt-runner-")
@@ -160,6 +276,7 @@ def on_post_page(output, page, config, **kwargs):
     """What a page needs beyond its Markdown: a chapter's citation_* tags in its head; on
     every page of the draft, a banner saying so; where a cite box waits for the page's own
     address, the script that fills it in; and the runner's list of blocks and its script."""
+    output = name_search(output)
     meta, chapter = config["extra"]["book"], _book.get(page.file.src_uri)
     site = "../" * page.url.count("/") or "./"
     if chapter is not None and chapter.number is not None:
@@ -184,6 +301,29 @@ def on_post_page(output, page, config, **kwargs):
             f'data-blocks="{htmllib.escape(json.dumps(data), quote=True)}"></div>'
             f'<script defer src="{site}{runner.RUNNER}/runner.js"></script>')
     return output.replace("</body>", tail + "</body>", 1)
+
+
+def on_build_error(error, **kwargs):
+    stop_math()
+
+
+# ---------------------------------------------------------------- the page's panels in print
+
+PANEL = re.compile(r'(<div class="runner-panel" data-panel="\w+")>(.*?)</div>', re.S)
+NO_PYTHON = ('<p class="runner-note">This copy of the site was built without the page\'s Python '
+             '(<code>npm ci</code> installs it; then build the site again).</p>')
+
+
+def print_panels(html):
+    """A panel of chapters 7 and 8 holds one sentence of what it does in the page. The
+    sentence is also its data-print, which print shows in place of the panel (runner.js
+    puts the panel's controls in place of the sentence); a site built without the page's
+    Python says so under it."""
+    def panel(match):
+        words = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", "", match.group(2))).split())
+        note = "" if _runner else NO_PYTHON
+        return f'{match.group(1)} data-print="{htmllib.escape(words)}">{match.group(2)}{note}</div>'
+    return PANEL.sub(panel, html)
 
 
 # ---------------------------------------------------------------- the book's metadata
@@ -267,12 +407,17 @@ def on_config(config, **kwargs):
     config["extra"]["book"] = meta
     if meta["edition"]:  # built by mike deploy: the theme's selector lists the editions (versions.json)
         config["extra"]["version"] = {"provider": "mike"}
+    _math["css"] = start_math(Path(config["config_file_path"]).parent)
+    if _math["css"] and MATH_CSS not in config["extra_css"]:
+        config["extra_css"].append(MATH_CSS)
     return config
 
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
     meta = config["extra"]["book"]
     src = _page["src"] = page.file.src_uri
+    if src.startswith("api/"):  # as `search: boost:` front matter would, on every API page
+        page.meta.setdefault("search", {}).setdefault("boost", SEARCH_BOOST["api"])
     chapter = _book.get(src)
     if chapter is not None and chapter.number is not None:
         try:  # the reader's, the teacher's or the student's edition (mkdocs.yml's extra.edition)
@@ -386,7 +531,10 @@ def fix_md_links(html, page, files):
 
 @event_priority(100)  # before print-site copies each page's HTML into the print edition
 def on_page_content(html, page, config, files, **kwargs):
-    html = fix_md_links(html, page, files)
+    html = draw_math(fix_md_links(html, page, files), page.file.src_uri)
+    html = print_panels(html)
+    for block in CODE_BLOCKS:
+        html = html.replace(block, block[:-1] + " data-search-exclude>")
     chapter = _book.get(page.file.src_uri)
     if chapter is None or chapter.number is None:
         return html
@@ -397,17 +545,21 @@ def on_page_content(html, page, config, files, **kwargs):
 
 @event_priority(-100)  # after print-site has written the print page
 def on_post_build(config, **kwargs):
-    """Two fixes to the print page of mkdocs-print-site. It turns a link to the
+    """End the math's Node process; give the search index's sections their boosts. And
+    fixes to the print page of mkdocs-print-site: its search dialog is named as every
+    page's is (name_search). It turns a link to the
     home page ("../") into "#.", an anchor that does not exist; point it at
     the preface's section, "#index". And it prefixes the ids of headings with
     their page's name, but not other ids: give the glossary's entries
     (<strong id="term-adam">) the prefix that the links to them got
     ("#glossary-term-adam")."""
+    stop_math()
+    boost_sections(config["site_dir"])
     if _runner:
         shutil.rmtree(_runner["folder"], ignore_errors=True)
     path = Path(config["site_dir"]) / "print_page" / "index.html"
     if path.exists():
-        html = path.read_text(encoding="utf-8").replace('href="#."', 'href="#index"')
+        html = name_search(path.read_text(encoding="utf-8")).replace('href="#."', 'href="#index"')
         prefix = posixpath.splitext(glossary.GLOSSARY)[0] + "-"
         html = re.sub(r'(<strong\b[^>]*\sid=")(term-[^"]*")', rf"\g<1>{prefix}\g<2>", html)
         path.write_text(html, encoding="utf-8")

@@ -166,6 +166,7 @@ function exampleBlock(element, block, page, python, site) {
   }
 
   async function go() {
+    const focused = document.activeElement === run;  // accessibility: disabling Run drops focus; give it back
     box.dataset.state = "running";
     run.disabled = true;
     stop.hidden = false;
@@ -183,6 +184,7 @@ function exampleBlock(element, block, page, python, site) {
     } finally {
       run.disabled = false;
       stop.hidden = true;
+      if (focused) run.focus();
     }
     return box.dataset.state;
   }
@@ -686,7 +688,9 @@ function tag(name, className = "", ...content) {
 function button(words, label) {
   const element = tag("button", "md-button runner-button", words);
   element.type = "button";
-  element.setAttribute("aria-label", label);
+  // Accessibility: the name a screen reader says holds the words shown ("Reset: put back ...").
+  const named = label.toLowerCase().includes(words.toLowerCase());
+  element.setAttribute("aria-label", named ? label : `${words}: ${label[0].toLowerCase()}${label.slice(1)}`);
   return element;
 }
 
