@@ -20,7 +20,9 @@
   and each library the aim counted on was weighed; it is used where it does the job as
   well (markdown-it, PyYAML and mkdocs's own functions, NumPy's SVD, pybtex, biber and
   cffconvert in the tests), and where it is not, the module says why. A change that
-  needs more must raise the budget here, and say why in its commit.
+  needs more must raise the budget here, and say why in its commit. (2,650 from 2,400: the
+  notebooks and the PDF edition, tools/notebooks.py and tools/pdf.py, over jupytext,
+  nbformat, Playwright's Chromium and poppler.)
 
 tests/test_shape.py checks each figure against its target.
 """
@@ -33,7 +35,7 @@ from pathlib import Path
 import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 2400}
+TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 2650}
 
 
 # Run in a fresh process: python -c COUNT FOLDER WHAT, WHAT being "run" or "loaded".
