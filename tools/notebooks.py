@@ -21,7 +21,7 @@ import yaml
 import book
 import exercises
 
-HEADING = re.compile(r"^(#{2,3}) (.*?)[ \t]*\{#([A-Za-z0-9_-]+)[^}\n]*\}[ \t]*$", re.M)
+HEADING = re.compile(r"^(#{1,3}) (.*?)[ \t]*\{#([A-Za-z0-9_-]+)[^}\n]*\}[ \t]*$", re.M)
 CHECK = """# Check Exercise {n}: runs the last run of the cell above through its check, as the page's Check does
 import runpy
 code = next((c for c in reversed(In) if c.startswith("# Exercise {n}:")), None)
@@ -59,18 +59,19 @@ def make(file, text, edition="reader", meta=None, run=True):
     """The notebook (an nbformat NotebookNode) of docs/file, whose Markdown is text; with
     run=False, its build-time blocks are not run (their cells say so), for a quick look."""
     page, meta = book.parse(file, text), meta or {"title": "microgpt", "date": "", "edition": None}
-    numbers = {s.anchor: s.label.removeprefix("Exercise ") for s in page.sections if s.anchor}
+    numbers = {s.anchor: s.label for s in page.sections if s.anchor}
     checks = {e.number: e.check for e in exercises.of_page(file, text)}
-    cells, sessions = [nbformat.v4.new_markdown_cell(first_cell(page, meta, edition))], {}
+    cells, sessions, goals = [nbformat.v4.new_markdown_cell(first_cell(page, meta, edition))], {}, ""
     for cell in jupytext.reads(exercises.edition(text, edition), fmt="md").cells:
         source, info = cell.source, cell.metadata
         if cell.cell_type == "raw" and source.startswith("---"):  # the chapter's YAML front matter
-            goals = (yaml.safe_load(source.strip("-\n")) or {}).get("objectives") or []
-            cells += [nbformat.v4.new_markdown_cell("In this chapter you will:\n\n" + "".join(
-                f"- {goal}\n" for goal in goals))] if goals else []
-        elif cell.cell_type == "markdown":
-            cells.append(nbformat.v4.new_markdown_cell(HEADING.sub(
-                lambda m: f"{m[1]} {numbers.get(m[3], '')} {m[2]}".replace("  ", " "), source)))
+            goals = "".join(f"- {goal}\n" for goal in (yaml.safe_load(source.strip("-\n")) or {}).get("objectives", []))
+        elif cell.cell_type == "markdown":  # the objectives go after the title
+            title, _, rest = HEADING.sub(lambda m: f"{m[1]} {numbers.get(m[3], '')} {m[2]}".replace("  ", " "),
+                                         source).partition("\n")
+            cells.append(nbformat.v4.new_markdown_cell(title + (f"\n\nIn this chapter you will:\n\n{goals}" if goals else "")
+                                                       + "\n" + rest))
+            goals = ""
         elif "exec" in info:
             namespace = sessions.setdefault(info.get("session"), {}) if "session" in info else {}
             cells.append(nbformat.v4.new_markdown_cell(run_printed(source, namespace) if run else "(not run)"))
