@@ -77,6 +77,20 @@ def test_with_the_pdf_every_chapter_offers_it_and_without_it_no_link_points_at_i
         assert "microgpt-book.pdf" not in hooks.downloads("03-autograd.md")
 
 
+def test_figures_are_numbered_per_chapter_in_the_page_and_in_print(built_site):
+    numbered = re.compile(r'<figcaption\b[^>]*><span class="mg-figure-number">Figure (\d+)\.(\d+)</span>')
+    every = []
+    for file, page in CHAPTERS.items():
+        html = (built_site / ("" if file == "index.md" else file.removesuffix(".md")) / "index.html").read_text()
+        found = [(int(a), int(b)) for a, b in numbered.findall(html)]
+        assert html.count("<figcaption") == len(found), f"{file}: a figure without its number"
+        assert found == [(page.number, i) for i in range(1, len(found) + 1)], f"{file}: {found}"
+        every += found
+    assert len(every) > 1 and every[0][1] == 1
+    printed = [(int(a), int(b)) for a, b in numbered.findall((built_site / "print_page" / "index.html").read_text())]
+    assert printed == every, "the print page numbers its figures as the chapters do"
+
+
 def test_pdf_refuses_a_bad_output_path_at_once_in_one_line(tmp_path):
     for argv in (["book.txt"], [str(tmp_path / "missing" / "book.pdf")], ["a.pdf", "b.pdf"]):
         done = subprocess.run([sys.executable, "tools/pdf.py", *argv], cwd=ROOT, capture_output=True, text=True)
