@@ -22,6 +22,7 @@ tools/cite.py (and ``metadata`` below). A page of the unreleased draft says so.
 import datetime
 import html as htmllib
 import importlib.util
+import itertools
 import logging
 import os
 import posixpath
@@ -385,7 +386,7 @@ def on_page_content(html, page, config, files, **kwargs):
         return html
     numbers = {s.anchor: s.label for s in chapter.sections if s.label and s.anchor}
     _number_toc(page.toc, numbers)
-    count = iter(range(1, 1000))  # figures numbered per chapter, here and in print: Figure 6.2
+    count = itertools.count(1)  # figures numbered per chapter, here and in print: Figure 6.2
     html = re.sub(r"<figcaption\b[^>]*>", lambda m: f'{m[0]}<span class="mg-figure-number">'
                   f'Figure {chapter.number}.{next(count)}</span> ', html)
     return number_sections(html, numbers)
