@@ -22,7 +22,6 @@ tools/cite.py (and ``metadata`` below). A page of the unreleased draft says so.
 import datetime
 import html as htmllib
 import importlib.util
-import itertools
 import logging
 import os
 import posixpath
@@ -386,9 +385,7 @@ def on_page_content(html, page, config, files, **kwargs):
         return html
     numbers = {s.anchor: s.label for s in chapter.sections if s.label and s.anchor}
     _number_toc(page.toc, numbers)
-    count = itertools.count(1)  # figures numbered per chapter, here and in print: Figure 6.2
-    html = re.sub(r"<figcaption\b[^>]*>", lambda m: f'{m[0]}<span class="mg-figure-number">'
-                  f'Figure {chapter.number}.{next(count)}</span> ', html)
+    html = notebooks.number_figures(html, chapter.number)  # Figure 6.2, here, in print and in the notebook
     return number_sections(html, numbers)
 
 

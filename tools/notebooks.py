@@ -11,6 +11,7 @@ the page's harness, as Check does. Math stays TeX; headings get their numbers.
 
 import contextlib
 import io
+import itertools
 import posixpath
 import re
 
@@ -31,6 +32,13 @@ print("Run the cell above first." if not code else verdict["output"] +
       ("Exercise {n}: passed." if verdict["passed"] else "Exercise {n}: not yet: " + verdict["error"]))"""
 
 
+def number_figures(html, chapter, count=None):
+    """Put "Figure 6.2" in each figure's caption, counting on from count (in the site too)."""
+    count = count or itertools.count(1)
+    return re.sub(r"<figcaption\b[^>]*>", lambda m: f'{m[0]}<span class="mg-figure-number">'
+                  f'Figure {chapter}.{next(count)}</span> ', html)
+
+
 def name(file):
     """Where a chapter's notebook is in the site: notebooks/03-autograd.ipynb."""
     stem = posixpath.splitext(posixpath.basename(file))[0]
@@ -38,14 +46,12 @@ def name(file):
 
 
 def first_cell(page, meta, edition):
-    where = f"chapter {page.number}" if page.number else "the preface"
-    return (f"*{meta['title']}*, {where} as a notebook ({edition}'s edition, "
-            f"{'edition ' + meta['edition'] if meta.get('edition') else 'draft'} of {meta['date']}).\n\n"
-            "Its code cells are the chapter's examples and exercises; the package's code is shown as text, "
-            "and imported from the package `microgpt`, which the notebook never defines. To run it, get "
-            "the book's repository and, at its root, install the package with `python -m pip install -e .` "
-            "(or install the edition's wheel), then start Jupyter there: the examples read `names.txt` "
-            "and the exercises' checks live in `tests/exercises/`.")
+    return (f"*{meta['title']}*, {f'chapter {page.number}' if page.number else 'the preface'} as a notebook "
+            f"({edition}'s edition, {'edition ' + meta['edition'] if meta.get('edition') else 'draft'} of "
+            f"{meta['date']}). Its code cells are the chapter's examples and exercises; the package's code is "
+            "shown as text, never defined here: it is imported from the package `microgpt`. To run them, install "
+            "it at the root of the book's repository, `python -m pip install -e .` (or the edition's wheel), and "
+            "start Jupyter there: the examples read `names.txt`, the exercises' checks are in `tests/exercises/`.")
 
 
 def run_printed(code, namespace):
@@ -62,19 +68,22 @@ def make(file, text, edition="reader", meta=None, run=True):
     numbers = {s.anchor: s.label for s in page.sections if s.anchor}
     checks = {e.number: e.check for e in exercises.of_page(file, text)}
     cells, sessions, goals = [nbformat.v4.new_markdown_cell(first_cell(page, meta, edition))], {}, ""
+    figures = itertools.count(1)
     for cell in jupytext.reads(exercises.edition(text, edition), fmt="md").cells:
         source, info = cell.source, cell.metadata
         if cell.cell_type == "raw" and source.startswith("---"):  # the chapter's YAML front matter
-            goals = "".join(f"- {goal}\n" for goal in (yaml.safe_load(source.strip("-\n")) or {}).get("objectives", []))
+            facts = yaml.safe_load(source.strip("-\n")) or {}
+            goals = "".join(f"- {goal}\n" for goal in facts.get("objectives", []))
         elif cell.cell_type == "markdown":  # the objectives go after the title
             title, _, rest = HEADING.sub(lambda m: f"{m[1]} {numbers.get(m[3], '')} {m[2]}".replace("  ", " "),
                                          source).partition("\n")
-            cells.append(nbformat.v4.new_markdown_cell(title + (f"\n\nIn this chapter you will:\n\n{goals}" if goals else "")
-                                                       + "\n" + rest))
+            goals = goals and f"\n\nIn this chapter you will:\n\n{goals}"
+            cells.append(nbformat.v4.new_markdown_cell(f"{title}{goals}\n{rest}"))
             goals = ""
         elif "exec" in info:
             namespace = sessions.setdefault(info.get("session"), {}) if "session" in info else {}
-            cells.append(nbformat.v4.new_markdown_cell(run_printed(source, namespace) if run else "(not run)"))
+            printed = number_figures(run_printed(source, namespace), page.number, figures) if run else "(not run)"
+            cells.append(nbformat.v4.new_markdown_cell(printed))
         elif str(info.get("title", "")).startswith("Exercise "):
             n = info["title"].removeprefix("Exercise ")
             cells += [nbformat.v4.new_code_cell(f"# Exercise {n}: your answer; change it, run it, then the check\n"
@@ -85,8 +94,8 @@ def make(file, text, edition="reader", meta=None, run=True):
         else:  # a package block (or any other titled code): shown, not run
             title = f"`{info['title']}`:\n\n" if "title" in info else ""
             cells.append(nbformat.v4.new_markdown_cell(f"{title}```python\n{source}\n```"))
-    for i, cell in enumerate(cells):
-        cell.id = f"cell-{i}"  # the same ids at every build
+    for i, cell in enumerate(cells):  # the same ids at every build
+        cell.id = f"cell-{i}"
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}})
