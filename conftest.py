@@ -47,9 +47,17 @@ def pytest_addoption(parser):
                          "at the end of chapter N")
     group.addoption("--exercise", metavar="N.M",
                     help="check your block of Exercise N.M, as the chapter has it now")
+    group.addoption("--answer", metavar="FILE",
+                    help="with --exercise N.M: check FILE as your answer (the chapter is not read)")
+    group.addoption("--time-limit", type=float, default=30, metavar="S",
+                    help="with --exercise: the seconds an answer may run (default 30)")
 
 
 def pytest_configure(config):
+    if config.getoption("answer") and not config.getoption("exercise"):
+        raise pytest.UsageError("--answer FILE: say which exercise it answers, with --exercise N.M")
+    if not config.getoption("time_limit") > 0:
+        raise pytest.UsageError("--time-limit: give a number of seconds above 0")
     chapter = config.getoption("chapter")
     if chapter is None:
         for module in tangle.write(ROOT):
@@ -90,6 +98,7 @@ class Snapshot:
 
 
 EXERCISES = "test_exercises.py"  # every chapter's exercises, parametrized by number
+ANSWERS = "test_answers.py"      # --answer FILE: the reader's file; it reads no chapter
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -101,7 +110,7 @@ def pytest_ignore_collect(collection_path, config):
     if collection_path.is_dir() or not re.fullmatch(r"test_.*\.py|.*\.md", collection_path.name):
         return None
     if config.getoption("exercise"):
-        return collection_path.name != EXERCISES
+        return collection_path.name != (ANSWERS if config.getoption("answer") else EXERCISES)
     if chapter is None or collection_path.name == EXERCISES:
         return None
     mine = (rf"test_{chapter:02d}_.*\.py" if collection_path.suffix == ".py" else rf"{chapter:02d}-.*\.md")
@@ -110,15 +119,16 @@ def pytest_ignore_collect(collection_path, config):
 
 def pytest_collection_modifyitems(config, items):
     """The default tier leaves out the slow tests; --full keeps them. --exercise N.M keeps
-    only the check of the reader's block, which no other run has (the book's own blocks
+    only the check of the reader's block (or, with --answer, of the reader's file), which no other run has (the book's own blocks
     are starting points, which fail their checks); --chapter N, only chapter N's exercises."""
     exercise, chapter = config.getoption("exercise"), config.getoption("chapter")
 
     def left_out(item):
         number = getattr(item, "callspec", None) and item.callspec.params.get("number")
+        mine = "test_your_file" if config.getoption("answer") else "test_your_block"
         if exercise:
-            return getattr(item, "originalname", "") != "test_your_block"
-        return (getattr(item, "originalname", "") == "test_your_block"
+            return getattr(item, "originalname", "") != mine
+        return (getattr(item, "originalname", "") in ("test_your_block", "test_your_file")
                 or not config.getoption("full") and item.get_closest_marker("slow")
                 or chapter is not None and number and number.split(".")[0] != str(chapter))
     out = [item for item in items if left_out(item)]

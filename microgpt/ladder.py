@@ -6,19 +6,17 @@
 
 import math
 import random
-import sys
 from types import SimpleNamespace
 
-from microgpt import guard, options, progress
 from microgpt.data import load_docs
-from microgpt.evaluate import framed, split
+from microgpt.evaluate import add_one, count_pairs, framed, split
 from microgpt.model import Config, init_state_dict, linear, matrix, parameters, softmax
-from microgpt.sample import sample
-from microgpt.tokenizer import Tokenizer
+from microgpt.sample import draw, sample
+from microgpt.tokenizer import Tokenizer, frame
 from microgpt.train import adam_update, doc_loss
 
 
-# [docs/13-the-way-up.md:72, 87]
+# [docs/13-the-way-up.md:70, 85]
 def climb(rung, data="names.txt", seed=42, steps=1000):
     """One rung of the ladder, top to bottom like chapter 9's run(): yields (what, value)."""
     rng = random.Random(seed)
@@ -30,41 +28,26 @@ def climb(rung, data="names.txt", seed=42, steps=1000):
     yield from rung.opening(model, tokenizer, docs)
     yield "training", steps
     for step in range(steps):
-        tokens = [tokenizer.BOS] + tokenizer.encode(docs[step % len(docs)]) + [tokenizer.BOS]
+        tokens = frame(tokenizer, docs[step % len(docs)])
         yield "step", (step + 1, rung.learn(model, tokens, step, steps))
     yield "inference", model
     for _ in range(20):
         yield "sample", rung.sample(model, tokenizer, rng)
 
 
-# [docs/13-the-way-up.md:100]
-def draw(probs_of, tokenizer, rng):
-    """A name, a token at a time from BOS, each drawn from probs_of(the token before);
-    it ends at BOS, or after 16 tokens."""
-    token_id, ids = tokenizer.BOS, []
-    for _ in range(16):
-        token_id = rng.choices(range(tokenizer.vocab_size), weights=probs_of(token_id))[0]
-        if token_id == tokenizer.BOS:
-            break
-        ids.append(token_id)
-    return tokenizer.decode(ids)
-
-
-# [docs/13-the-way-up.md:122]
+# [docs/13-the-way-up.md:110]
 def counts_init(tokenizer, rng):
     """Rung 0's model: how often each token has followed each other one; all 0 at first."""
     return [[0] * tokenizer.vocab_size for _ in range(tokenizer.vocab_size)]
 
 
-# [docs/13-the-way-up.md:133]
+# [docs/13-the-way-up.md:122]
 def bigram(counts, token_id):
-    """The next token's probabilities: the row of counts, each plus 1 (add-one smoothing)."""
-    row = counts[token_id]
-    total = sum(row) + len(row)
-    return [(c + 1) / total for c in row]
+    """The next token's probabilities: row token_id of the counts, by chapter 10's add_one."""
+    return add_one(counts[token_id])
 
 
-# [docs/13-the-way-up.md:150]
+# [docs/13-the-way-up.md:137]
 def add_up(numbers):
     """The sum of numbers, added one at a time from the left, as sum() did before
     Python 3.12 (which adds floats more accurately, so differently in the last bit)."""
@@ -74,7 +57,7 @@ def add_up(numbers):
     return total
 
 
-# [docs/13-the-way-up.md:167]
+# [docs/13-the-way-up.md:155]
 def counts_loss(counts, tokens):
     """The document's mean cross-entropy loss, under the table as it is."""
     n = len(tokens) - 1
@@ -84,18 +67,17 @@ def counts_loss(counts, tokens):
 def counts_learn(counts, tokens, step, steps):
     """Score the document with the table as it is, then count the document's pairs in."""
     loss = counts_loss(counts, tokens)
-    for a, b in zip(tokens, tokens[1:]):
-        counts[a][b] += 1
+    count_pairs(counts, tokens)
     return loss
 
 
-# [docs/13-the-way-up.md:185]
+# [docs/13-the-way-up.md:172]
 rung0 = SimpleNamespace(
     init=counts_init, opening=lambda counts, tokenizer, docs: (), learn=counts_learn, loss=counts_loss,
-    sample=lambda counts, tokenizer, rng: draw(lambda t: bigram(counts, t), tokenizer, rng))
+    sample=lambda counts, tokenizer, rng: draw(lambda ids: bigram(counts, ids[-1]), tokenizer, rng, 16))
 
 
-# [docs/13-the-way-up.md:225]
+# [docs/13-the-way-up.md:248]
 def mlp_init(tokenizer, rng, n_embd=16):
     """Rung 1's model: an embedding table and a two-layer MLP, of plain numbers."""
     def draws(nout, nin):
@@ -104,13 +86,13 @@ def mlp_init(tokenizer, rng, n_embd=16):
             "mlp_fc2": draws(tokenizer.vocab_size, 4 * n_embd)}
 
 
-# [docs/13-the-way-up.md:236]
+# [docs/13-the-way-up.md:259]
 def size(state_dict):
     """How many numbers the model has: what rungs 1 and up print as num params."""
     return sum(len(row) for mat in state_dict.values() for row in mat)
 
 
-# [docs/13-the-way-up.md:256]
+# [docs/13-the-way-up.md:279]
 def float_linear(x, w):
     """Chapter 5's linear, on plain numbers."""
     return [add_up(wi * xi for wi, xi in zip(wo, x)) for wo in w]
@@ -124,14 +106,14 @@ def float_softmax(logits):
     return [e / total for e in exps]
 
 
-# [docs/13-the-way-up.md:270]
+# [docs/13-the-way-up.md:293]
 def mlp(state_dict, token_id):
     """The logits of the token after token_id: its embedding, through the MLP."""
     h = [max(0, v) for v in float_linear(state_dict["wte"][token_id], state_dict["mlp_fc1"])]
     return float_linear(h, state_dict["mlp_fc2"])
 
 
-# [docs/13-the-way-up.md:283]
+# [docs/13-the-way-up.md:306]
 def mean_loss(state_dict, tokens):
     """The document's mean cross-entropy loss, forward only."""
     n = len(tokens) - 1
@@ -149,7 +131,7 @@ def numerical_gradient(state_dict, tokens, eps=1e-5):
     return loss, grad
 
 
-# [docs/13-the-way-up.md:313, 333]
+# [docs/13-the-way-up.md:336, 356]
 def analytic_gradient(state_dict, tokens):
     """The loss and every parameter's gradient, derived by hand with the chain rule."""
     grad = {name: [[0.0] * len(row) for row in mat] for name, mat in state_dict.items()}
@@ -170,7 +152,7 @@ def analytic_gradient(state_dict, tokens):
     return (1 / n) * add_up(losses), [g for mat in grad.values() for row in mat for g in row]
 
 
-# [docs/13-the-way-up.md:362]
+# [docs/13-the-way-up.md:385]
 def back_linear(dy, x, w, dw):
     """y = w x, backwards: add dy's share to w's gradient dw; return the gradient of x."""
     dx = [0.0] * len(x)
@@ -181,17 +163,17 @@ def back_linear(dy, x, w, dw):
     return dx
 
 
-# [docs/13-the-way-up.md:381]
+# [docs/13-the-way-up.md:404]
 def mlp_opening(state_dict, tokenizer, docs):
     """Before training, rung 1 says its size, then checks its gradients on the first name."""
     yield "num params", size(state_dict)
-    tokens = [tokenizer.BOS] + tokenizer.encode(docs[0]) + [tokenizer.BOS]
+    tokens = frame(tokenizer, docs[0])
     loss_n, grad_n = numerical_gradient(state_dict, tokens)
     loss_a, grad_a = analytic_gradient(state_dict, tokens)
     yield "gradient check", (loss_n, loss_a, max(abs(gn - ga) for gn, ga in zip(grad_n, grad_a)))
 
 
-# [docs/13-the-way-up.md:417]
+# [docs/13-the-way-up.md:440]
 def mlp_learn(state_dict, tokens, step, steps, lr=1.0):
     """One step of gradient descent (SGD): every parameter moves against its gradient."""
     loss, grad = analytic_gradient(state_dict, tokens)
@@ -202,14 +184,14 @@ def mlp_learn(state_dict, tokens, step, steps, lr=1.0):
     return loss
 
 
-# [docs/13-the-way-up.md:432]
+# [docs/13-the-way-up.md:455]
 rung1 = SimpleNamespace(
     init=mlp_init, opening=mlp_opening, learn=mlp_learn, loss=mean_loss,
     sample=lambda sd, tokenizer, rng: draw(
-        lambda t: float_softmax([v / 0.5 for v in mlp(sd, t)]), tokenizer, rng))
+        lambda ids: float_softmax([v / 0.5 for v in mlp(sd, ids[-1])]), tokenizer, rng, 16))
 
 
-# [docs/13-the-way-up.md:451]
+# [docs/13-the-way-up.md:474]
 def value_mlp_init(tokenizer, rng, n_embd=16):
     """Rung 2's model: rung 1's matrices, drawn the same way, made of Values."""
     return {"wte": matrix(tokenizer.vocab_size, n_embd, rng), "mlp_fc1": matrix(4 * n_embd, n_embd, rng),
@@ -222,14 +204,14 @@ def value_mlp(state_dict, token_id):
     return linear(h, state_dict["mlp_fc2"])
 
 
-# [docs/13-the-way-up.md:467]
+# [docs/13-the-way-up.md:490]
 def value_loss(state_dict, tokens):
     """rung 1's mean_loss, with Values: the root of the graph backward() walks."""
     n = len(tokens) - 1
     return (1 / n) * sum(-softmax(value_mlp(state_dict, a))[b].log() for a, b in zip(tokens, tokens[1:]))
 
 
-# [docs/13-the-way-up.md:481]
+# [docs/13-the-way-up.md:504]
 def sgd(state_dict, loss, step, steps, lr):
     """backward() from loss, then one SGD step on every parameter; the loss, as a number."""
     loss.backward()
@@ -240,16 +222,16 @@ def sgd(state_dict, loss, step, steps, lr):
     return loss.data
 
 
-# [docs/13-the-way-up.md:495]
+# [docs/13-the-way-up.md:518]
 rung2 = SimpleNamespace(
     init=value_mlp_init, opening=lambda sd, tokenizer, docs: [("num params", size(sd))],
     learn=lambda sd, tokens, step, steps: sgd(sd, value_loss(sd, tokens), step, steps, lr=1.0),
     loss=lambda sd, tokens: value_loss(sd, tokens).data,
     sample=lambda sd, tokenizer, rng: draw(
-        lambda t: [p.data for p in softmax([v / 0.5 for v in value_mlp(sd, t)])], tokenizer, rng))
+        lambda ids: [p.data for p in softmax([v / 0.5 for v in value_mlp(sd, ids[-1])])], tokenizer, rng, 16))
 
 
-# [docs/13-the-way-up.md:556]
+# [docs/13-the-way-up.md:579]
 ONE_HEAD = Config(n_head=1)
 
 
@@ -263,7 +245,7 @@ def attention_init(tokenizer, rng):
     return {name: matrix(nout, nin, rng) for name, (nout, nin) in shapes.items()}
 
 
-# [docs/13-the-way-up.md:578]
+# [docs/13-the-way-up.md:601]
 rung3 = SimpleNamespace(
     init=attention_init, opening=lambda sd, tokenizer, docs: [("num params", size(sd))],
     learn=lambda sd, tokens, step, steps: sgd(sd, doc_loss(sd, ONE_HEAD, tokens), step, steps, lr=0.1),
@@ -271,7 +253,7 @@ rung3 = SimpleNamespace(
     sample=lambda sd, tokenizer, rng: sample(sd, ONE_HEAD, tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:620]
+# [docs/13-the-way-up.md:643]
 rung4 = SimpleNamespace(
     init=lambda tokenizer, rng: init_state_dict(Config(), tokenizer.vocab_size, rng),
     opening=lambda sd, tokenizer, docs: [("num params", size(sd))],
@@ -280,7 +262,7 @@ rung4 = SimpleNamespace(
     sample=lambda sd, tokenizer, rng: sample(sd, Config(), tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:641]
+# [docs/13-the-way-up.md:664]
 def adam_init(tokenizer, rng):
     """Rung 5's model: rung 4's parameters, with Adam's two running averages for each."""
     state_dict = rung4.init(tokenizer, rng)
@@ -288,7 +270,7 @@ def adam_init(tokenizer, rng):
     return SimpleNamespace(state_dict=state_dict, m=[0.0] * n, v=[0.0] * n)
 
 
-# [docs/13-the-way-up.md:652]
+# [docs/13-the-way-up.md:675]
 def adam_learn(model, tokens, step, steps):
     """One step of chapter 7's train: the loss, backward(), and Adam's update."""
     loss = doc_loss(model.state_dict, Config(), tokens)
@@ -303,49 +285,66 @@ rung5 = SimpleNamespace(
     sample=lambda model, tokenizer, rng: sample(model.state_dict, Config(), tokenizer, rng))
 
 
-# [docs/13-the-way-up.md:692]
+# [docs/13-the-way-up.md:712]
 RUNGS = [rung0, rung1, rung2, rung3, rung4, rung5]
 
 
+# [docs/13-the-way-up.md:721]
 def lines(events):
     """The climb's pairs, passed on, printing the opening as the revisions print it."""
     for what, value in events:
         if what == "num docs":
-            guard.show(f"num docs: {len(value)}")
+            print(f"num docs: {len(value)}")
         elif what == "vocab size":
-            guard.show(f"vocab size: {value.vocab_size}")
+            print(f"vocab size: {value.vocab_size}")
         elif what == "num params":
-            guard.show(f"num params: {value}")
+            print(f"num params: {value}")
         elif what == "gradient check":
-            guard.show("gradient check | loss_n {:.6f} | loss_a {:.6f} | max diff {:.8f}".format(*value))
+            print("gradient check | loss_n {:.6f} | loss_a {:.6f} | max diff {:.8f}".format(*value))
         yield what, value
 
 
-# [docs/13-the-way-up.md:715]
+# [docs/13-the-way-up.md:740]
 def shown(events, rung, steps):
     """The steps, printing those the revision prints: all for rungs 0 and 5, else 1-5 and every 200th."""
     for what, value in events:
         if what == "step":
             step, loss = value
             if rung in (0, 5) or step <= 5 or (step - 1) % 200 == 0:
-                guard.show(f"step {step:4d} / {steps:4d} | loss {loss:.4f}")
+                print(f"step {step:4d} / {steps:4d} | loss {loss:.4f}")
         yield what, value
 
 
-# [docs/13-the-way-up.md:729]
+# [docs/13-the-way-up.md:780]
+def held_out_loss(rung, model, tokenizer, docs, steps=1000):
+    """Chapter 10's held-out loss of a rung's model, trained for steps steps on docs:
+    the held-out names' total loss, over the number of positions scored."""
+    _, held_out = split(docs, steps)
+    scored = [framed(tokenizer, Config(), doc) for doc in held_out]
+    return add_up(rung.loss(model, tokens) * n for tokens, n in scored) / sum(n for _, n in scored)
+
+
+# [docs/15-the-tool.md:892]
+import sys
+
+from microgpt import guard, options, progress
+
+
+# [docs/15-the-tool.md:903]
 def parse_args(argv):
     """The options of python -m microgpt.ladder: the rung, then --data, --seed, --steps."""
-    p = options.argparse.ArgumentParser(prog="python -m microgpt.ladder",
-                                        description="Climb one rung of Karpathy's ladder (chapter 13).")
-    p.error = options.refuse
+    p = options.Parser(prog="python -m microgpt.ladder",
+                       description="Climb one rung of Karpathy's ladder (chapter 13).")
     p.add_argument("rung", type=int, choices=range(len(RUNGS)), help="the rung, 0 to %d" % (len(RUNGS) - 1))
     p.add_argument("--data", type=options.path, default="names.txt", help="documents, one a line")
     p.add_argument("--seed", type=int, default=42, help="seed of the run's random generator")
     p.add_argument("--steps", type=options.count, default=1000, help="training steps")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    guard.check_data(args.data)
+    return args
 
 
-# [docs/13-the-way-up.md:749]
+# [docs/15-the-tool.md:924]
 def main(argv=None):
     """python -m microgpt.ladder: climb one rung; returns the exit status."""
     guard.stop_on_signals()
@@ -359,28 +358,19 @@ def main(argv=None):
         if why is not None:
             return progress.stopped(step, args.steps, None, why)
         return names(events)
-    except (ValueError, ArithmeticError, OSError, KeyboardInterrupt) as e:
+    except (guard.UsageError, progress.Diverged, OSError, KeyboardInterrupt, guard.Stopped) as e:
         return guard.failed(e)
 
 
-# [docs/13-the-way-up.md:767]
+# [docs/15-the-tool.md:942]
 def names(events):
     """Print the 20 names as the revisions print them; the exit status, 0."""
-    guard.show("\n--- inference (new, hallucinated names) ---")
+    print("\n--- inference (new, hallucinated names) ---")
     for i, (_, name) in enumerate(events, 1):
-        guard.show(f"sample {i:2d}: {name}")
+        print(f"sample {i:2d}: {name}")
     return 0
 
 
-# [docs/13-the-way-up.md:780]
+# [docs/15-the-tool.md:955]
 if __name__ == "__main__":
     sys.exit(main())
-
-
-# [docs/13-the-way-up.md:793]
-def held_out_loss(rung, model, tokenizer, docs, steps=1000):
-    """Chapter 10's held-out loss of a rung's model, trained for steps steps on docs:
-    the held-out names' total loss, over the number of positions scored."""
-    _, held_out = split(docs, steps)
-    scored = [framed(tokenizer, Config(), doc) for doc in held_out]
-    return add_up(rung.loss(model, tokens) * n for tokens, n in scored) / sum(n for _, n in scored)

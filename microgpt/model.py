@@ -69,7 +69,7 @@ def linear(x, w):
     return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]
 
 
-# [docs/05-building-blocks.md:107]
+# [docs/05-building-blocks.md:119]
 def softmax(logits):
     """Probabilities from scores: exp of each, divided by their sum (max subtracted first)."""
     max_val = max(val.data for val in logits)
@@ -78,7 +78,7 @@ def softmax(logits):
     return [e / total for e in exps]
 
 
-# [docs/05-building-blocks.md:193]
+# [docs/05-building-blocks.md:236]
 def rmsnorm(x):
     """x divided by its root mean square (plus 1e-5 inside the root): no learned gain."""
     ms = sum(xi * xi for xi in x) / len(x)
@@ -86,7 +86,7 @@ def rmsnorm(x):
     return [xi * scale for xi in x]
 
 
-# [docs/06-transformer.md:52]
+# [docs/06-transformer.md:48]
 def gpt(state_dict, config, token_id, pos_id, keys, values):
     """The logits (one score per token) for what follows token_id at position pos_id."""
     tok_emb = state_dict["wte"][token_id]
@@ -99,13 +99,13 @@ def gpt(state_dict, config, token_id, pos_id, keys, values):
     return linear(x, state_dict["lm_head"])
 
 
-# [docs/06-transformer.md:112]
+# [docs/06-transformer.md:108]
 def empty_cache(config):
     """A fresh KV cache: (keys, values), each an empty list per layer."""
     return [[] for _ in range(config.n_layer)], [[] for _ in range(config.n_layer)]
 
 
-# [docs/06-transformer.md:147, 171]
+# [docs/06-transformer.md:143, 167]
 def attention_block(state_dict, config, li, x, keys, values):
     """Layer li's attention: x plus what its heads gather from the cached positions."""
     x_residual = x
@@ -122,7 +122,7 @@ def attention_block(state_dict, config, li, x, keys, values):
     return [a + b for a, b in zip(x, x_residual)]
 
 
-# [docs/06-transformer.md:198]
+# [docs/06-transformer.md:194]
 def head(q, keys, values, hs, head_dim):
     """One attention head: the softmax-weighted mean of the values, on slice hs:hs+head_dim."""
     q_h = q[hs:hs + head_dim]
@@ -135,7 +135,7 @@ def head(q, keys, values, hs, head_dim):
             for j in range(head_dim)]
 
 
-# [docs/06-transformer.md:278]
+# [docs/06-transformer.md:274]
 def mlp_block(state_dict, li, x):
     """Layer li's MLP: x plus fc2(relu(fc1(rmsnorm(x))))."""
     x_residual = x

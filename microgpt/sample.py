@@ -7,21 +7,29 @@
 from microgpt.model import empty_cache, gpt, softmax
 
 
-# [docs/08-sampling.md:26, 182, 249]
+# [docs/08-sampling.md:26, 189]
 def sample(state_dict, config, tokenizer, rng, temperature=0.5, prompt=""):
     """Generate one new document, a token at a time, drawing with rng.
     It starts with prompt, if given, and continues it."""
     keys, values = empty_cache(config)
-    token_id = tokenizer.BOS
-    ids = tokenizer.encode(prompt)
-    for pos_id in range(config.block_size):
-        logits = gpt(state_dict, config, token_id, pos_id, keys, values)
-        if pos_id < len(ids):  # inside the prompt: the next token is given
-            token_id = ids[pos_id]
-            continue
+
+    def next_weights(tokens):
+        """The model's probabilities for the token after tokens (BOS and the name so far)."""
+        for pos_id in range(len(keys[0]), len(tokens)):  # the tokens not yet in the cache
+            logits = gpt(state_dict, config, tokens[pos_id], pos_id, keys, values)
         probs = softmax([logit / temperature for logit in logits])
-        token_id = rng.choices(range(tokenizer.vocab_size), weights=[p.data for p in probs])[0]
+        return [p.data for p in probs]
+    return draw(next_weights, tokenizer, rng, config.block_size, prompt)
+
+
+# [docs/08-sampling.md:209, 271]
+def draw(next_weights, tokenizer, rng, block_size, prompt=""):
+    """A new document: after BOS and prompt's tokens, each next token is drawn with rng,
+    weighted by next_weights(the tokens so far); it ends at BOS, or at block_size tokens."""
+    tokens = [tokenizer.BOS] + tokenizer.encode(prompt)
+    while len(tokens) <= block_size:
+        token_id = rng.choices(range(tokenizer.vocab_size), weights=next_weights(tokens))[0]
         if token_id == tokenizer.BOS:
             break
-        ids.append(token_id)
-    return tokenizer.decode(ids)
+        tokens.append(token_id)
+    return tokenizer.decode(tokens[1:])

@@ -8,6 +8,8 @@
 - ``seeded``: the opening of the reference path (chapter 9's ``run``) for a data file,
   seed and model: the documents, the tokenizer and the initial weights.
 - ``built_site``: the website, built once per test session with ``--strict``.
+- ``student_site``, ``teacher_site``: the same, built as those editions (MICROGPT_EDITION),
+  only in a session that has a test asking for one.
 
 microgpt is imported inside the fixtures, never at the top of this file, so that
 ``--chapter N`` can choose which microgpt/ is imported before anything is.
@@ -83,7 +85,6 @@ def main():
     """A function: main(*args) runs ``python -m microgpt ARGS`` in this process and returns
     a subprocess.CompletedProcess (the exit status, what it printed on each stream). The
     signal handlers the program installs are put back afterwards."""
-    from microgpt import guard
     from microgpt.__main__ import main as program
 
     def run(*args):
@@ -100,7 +101,6 @@ def main():
         finally:
             for s, handler in handlers.items():
                 signal.signal(s, handler)
-            guard.dropped.clear()
         return subprocess.CompletedProcess(["python", "-m", "microgpt", *argv], status,
                                            out.getvalue(), err.getvalue())
 
@@ -140,12 +140,17 @@ def seeded():
     return opening
 
 
+@pytest.hookimpl(trylast=True)  # after the tiers have left out what this run does not run
 def pytest_collection_modifyitems(config, items):
-    """If any test collected needs the built site, start building it now, in the
+    """If any test collected needs a built site, start building it now, in the
     background, so it is ready by the time those tests run (every worker of
     pytest-xdist collects every test; the first one to get here starts the build)."""
-    if any("built_site" in item.fixturenames for item in items):
-        start_site_build()
+    for edition, fixture in EDITIONS.items():
+        if any(fixture in item.fixturenames for item in items):
+            start_site_build(edition)
+
+
+EDITIONS = {"reader": "built_site", "student": "student_site", "teacher": "teacher_site"}
 
 
 def run_id():
@@ -153,18 +158,25 @@ def run_id():
     return os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid-{os.getpid()}"
 
 
-def start_site_build():
-    SITE.mkdir(parents=True, exist_ok=True)
-    with FileLock(SITE / "lock"):
-        stamp = SITE / "run"
+def folder(edition):
+    """Where an edition is built: build/test-site for the reader's, build/test-site-student, ..."""
+    return SITE if edition == "reader" else SITE.with_name(f"{SITE.name}-{edition}")
+
+
+def start_site_build(edition="reader"):
+    where = folder(edition)
+    where.mkdir(parents=True, exist_ok=True)
+    with FileLock(where / "lock"):
+        stamp = where / "run"
         if stamp.exists() and stamp.read_text() == run_id():
             return                                   # another worker of this run started it
-        (SITE / "status").unlink(missing_ok=True)
+        (where / "status").unlink(missing_ok=True)
         stamp.write_text(run_id())
         build = shlex.join([sys.executable, "-m", "mkdocs", "build", "--strict", "--clean",
-                            "--site-dir", str(SITE / "site")])
-        log, status = shlex.quote(str(SITE / "log")), shlex.quote(str(SITE / "status"))
-        env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")  # no banners
+                            "--site-dir", str(where / "site")])
+        log, status = shlex.quote(str(where / "log")), shlex.quote(str(where / "status"))
+        env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true",  # no banners
+                   MICROGPT_EDITION=edition)
         env.pop(SNAPSHOT, None)
         # The shell writes the build's exit status when it ends; whoever waits reads it.
         subprocess.Popen(["sh", "-c", f"{build} > {log} 2>&1; echo $? > {status}.new && mv {status}.new {status}"],
@@ -172,15 +184,32 @@ def start_site_build():
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def built(edition):
+    """The site folder of this session's build of edition, once it has ended."""
+    start_site_build(edition)                        # if collection has not started it already
+    status = folder(edition) / "status"
+    deadline = time.monotonic() + 600
+    while not status.exists():
+        assert time.monotonic() < deadline, f"the site build ({edition}'s edition) did not end in 10 minutes"
+        time.sleep(0.2)
+    log = (folder(edition) / "log").read_text(encoding="utf-8", errors="replace")
+    assert status.read_text().strip() == "0", "mkdocs build --strict failed:\n" + log[-3000:]
+    return folder(edition) / "site"
+
+
 @pytest.fixture(scope="session")
 def built_site():
     """The directory of this session's ``mkdocs build --strict`` of the book."""
-    start_site_build()                               # if collection has not started it already
-    status = SITE / "status"
-    deadline = time.monotonic() + 600
-    while not status.exists():
-        assert time.monotonic() < deadline, "the site build did not end in 10 minutes"
-        time.sleep(0.2)
-    log = (SITE / "log").read_text(encoding="utf-8", errors="replace")
-    assert status.read_text().strip() == "0", "mkdocs build --strict failed:\n" + log[-3000:]
-    return SITE / "site"
+    return built("reader")
+
+
+@pytest.fixture(scope="session")
+def student_site():
+    """The same, built as the student's edition (no solutions, no notes for teachers)."""
+    return built("student")
+
+
+@pytest.fixture(scope="session")
+def teacher_site():
+    """The same, built as the teacher's edition (the solutions open, the notes kept)."""
+    return built("teacher")

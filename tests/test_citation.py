@@ -50,13 +50,8 @@ def page_path(source):
 
 def chapters():
     """(source file, page path in the site, chapter number) for every numbered chapter."""
-    found = []
-    for chapter in book.nav(ROOT):
-        first = (ROOT / "docs" / chapter).read_text(encoding="utf-8").split("\n", 1)[0]
-        match = re.match(r"# (\d+)\. ", first)
-        if match:
-            found.append((chapter, page_path(chapter), int(match.group(1))))
-    return found
+    return [(chapter, page_path(chapter), page.number) for chapter, page in book.pages(ROOT).items()
+            if page.number is not None]
 
 
 def text(fragment):
@@ -197,6 +192,17 @@ def entries(meta):
 def test_every_bibtex_entry_is_valid_biblatex_for_biber(edition, tmp_path):
     meta = hooks.metadata(environ={"MIKE_DOCS_VERSION": edition} if edition else {})
     assert biber_warnings(entries(meta), tmp_path) == []
+
+
+def test_no_entry_claims_a_date_the_reader_looked():
+    """urldate (accessed, Y2) is the day the reader read the page: the build cannot know it,
+    so no format of any box gives one (the date in the note is the text's, not the reader's)."""
+    meta = hooks.metadata(environ={"MIKE_DOCS_VERSION": "0.2"})
+    record = cite.chapter_record(meta, 3, "Autograd", None)
+    assert bibtex_entry(cite.bibtex(record))[2].keys().isdisjoint({"urldate"})
+    assert "accessed" not in json.loads(cite.csl_json(record))[0]
+    assert not [line for line in cite.ris(record).splitlines() if line.startswith("Y2")]
+    assert meta["date"] in cite.version_note(record)
 
 
 def test_the_classic_style_check_can_fail():

@@ -309,11 +309,22 @@ def test_the_captions_claims_hold_for_the_trained_model(trained):
 # ------------------------------------------------------ the figures of the book
 
 def figure_blocks():
+    """Each figure block's code, after the earlier build-time blocks of its session (a
+    block with session="x" runs in the names those left, as markdown-exec runs it)."""
     parser = MarkdownIt("commonmark")
     for chapter in sorted((ROOT / "docs").glob("*.md")):
+        sessions = {}
         for token in parser.parse(chapter.read_text(encoding="utf-8")):
-            if token.type == "fence" and 'html="1"' in token.info and 'exec="on"' in token.info:
-                yield pytest.param(token.content, id=f"{chapter.name}:{token.map[0] + 1}")
+            if token.type != "fence" or 'exec="on"' not in token.info:
+                continue
+            session = re.search(r'session="([^"]+)"', token.info)
+            before = sessions.get(session and session[1], "")
+            if session and 'html="1"' not in token.info:  # its output is not a figure: drop it
+                sessions[session[1]] = before + "with contextlib.redirect_stdout(io.StringIO()):\n" + \
+                    "".join(f"    {line}" for line in token.content.splitlines(True))
+            if 'html="1"' in token.info:
+                code = ("import contextlib, io\n" + before if before else "") + token.content
+                yield pytest.param(code, id=f"{chapter.name}:{token.map[0] + 1}")
 
 
 @pytest.mark.parametrize("code", list(figure_blocks()))
@@ -326,8 +337,107 @@ def test_every_figure_in_the_book_is_a_complete_figure(code):
     assert len(parse(out.getvalue()).find("figcaption").text) > 60
 
 
+FIGURED = ("01-dataset.md", "02-tokenizer.md", "03-autograd.md", "04-parameters.md", "05-building-blocks.md",
+           "06-transformer.md", "07-training.md", "08-sampling.md", "09-command-line.md", "11-to-chatgpt.md",
+           "12-efficiency.md")
+
+
 def test_the_book_has_its_figures():
     where = [p.id.split(":")[0] for p in figure_blocks()]
-    for chapter in ("03-autograd.md", "04-parameters.md", "06-transformer.md", "07-training.md",
-                    "08-sampling.md"):
+    for chapter in FIGURED:
         assert chapter in where
+
+
+@pytest.mark.parametrize("chapter", FIGURED)
+def test_every_figured_chapter_page_shows_a_figure(built_site, chapter):
+    html = (built_site / chapter.removesuffix(".md") / "index.html").read_text(encoding="utf-8")
+    figs = re.findall(r'<figure class="mg-figure".*?</figure>', html, re.S)
+    assert figs
+    for fig in figs:
+        assert re.search(r'<svg role="img" aria-label="[^"]{40,}"', fig) and "<figcaption" in fig
+
+
+def test_chapter_6_draws_no_ascii_diagram():
+    """The model's picture is a figure: no code block of chapter 6 is box-drawing or +--- art."""
+    parser = MarkdownIt("commonmark")
+    source = (ROOT / "docs" / "06-transformer.md").read_text(encoding="utf-8")
+    fences = [t for t in parser.parse(source) if t.type == "fence"]
+    assert fences
+    for fence in fences:
+        assert not re.search(r"[\u2500-\u257f]|\+-{3}|-{3}\+|^\s*\|\s*$", fence.content, re.M), fence.map
+        art = [line for line in fence.content.splitlines() if re.fullmatch(r"[\s|+\-.'<>v^]+", line) and line.strip()]
+        assert len(art) < 2, (fence.map, art)
+
+
+def block_figure(chapter, n=0):
+    """The svg of chapter's n-th figure block, run here."""
+    code = [p.values[0] for p in figure_blocks() if p.id.split(":")[0] == chapter][n]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "<figure block>", "exec"), {"__name__": "figure_block"})
+    return check_figure(out.getvalue().strip())
+
+
+def bar_titles(svg):
+    return [r.find("title").text for r in svg.iter("rect") if r.get("class") == "bar"]
+
+
+def test_chapter_1s_bars_count_every_name_and_every_letter():
+    from microgpt.data import read_docs
+    docs = read_docs(str(ROOT / "names.txt"))
+    lengths = [title.split(": ") for title in bar_titles(block_figure("01-dataset.md", 0))]
+    assert sum(int(n.replace(",", "")) for _, n in lengths) == len(docs)
+    assert [int(k) for k, _ in lengths] == list(range(min(map(len, docs)), max(map(len, docs)) + 1))
+    letters = [title.split(": ") for title in bar_titles(block_figure("01-dataset.md", 1))]
+    assert sum(int(n.replace(",", "")) for _, n in letters) == sum(map(len, docs))
+    assert "".join(k for k, _ in letters) == "".join(sorted(set("".join(docs))))
+    # the caption's claim: knowing these frequencies beats guessing evenly among the letters
+    shares = [int(n.replace(",", "")) / sum(map(len, docs)) for _, n in letters]
+    assert -sum(p * math.log(p) for p in shares) < math.log(len(shares))
+
+
+# ------------------------------------------------------------ flows and grids
+
+def test_the_model_picture_has_one_frame_per_layer_and_the_models_shapes():
+    for config in (Config(), Config(n_embd=8, n_head=2, n_layer=3, block_size=5)):
+        state_dict = init_state_dict(config, 11, random.Random(0))
+        steps = figures.model_steps(config, state_dict)
+        svg = check_figure(figures.flow(steps, alt="m", caption="c"))
+        frames = [r for r in svg.iter("rect") if r.get("class") == "group"]
+        assert len(frames) == config.n_layer
+        assert [t for t in texts(svg) if t.startswith("layer ")] == \
+            [f"layer {li} of {config.n_layer}" for li in range(config.n_layer)]
+        words = " ".join(texts(svg))
+        for name in ("wte", "wpe", "lm_head"):
+            assert f"{name} {len(state_dict[name])}×{config.n_embd}" in words
+        assert f"one of 11 tokens at one of {config.block_size} positions" in words
+        assert f"{config.n_head} heads of {config.head_dim} numbers each" in words
+        assert f"{config.n_embd} → {4 * config.n_embd} → {config.n_embd} numbers" in words
+        # a phone's width: the drawing is at most 390 px wide, and no line overflows its box
+        assert float(svg.get("viewBox").split()[2]) <= 390
+        for g in svg.iter("g"):
+            if g.get("class") == "step":
+                width = float(g.find("rect").get("width"))
+                assert all(7 * len(t) < width for t in texts(g)), texts(g)
+
+
+def test_flow_draws_a_box_per_step_in_order_joined_by_arrows():
+    steps = [(["one", "a"], None), (["two"], "g"), (["three"], "g"), (["four"], None)]
+    svg = check_figure(figures.flow(steps, alt="f", caption="c"))
+    boxes = [g for g in svg.iter("g") if g.get("class") == "step"]
+    assert [texts(g) for g in boxes] == [lines for lines, _ in steps]
+    ys = [float(g.find("rect").get("y")) for g in boxes]
+    assert ys == sorted(ys)
+    assert len([p for p in svg.iter("path") if p.get("class") == "arrow"]) == len(steps) - 1
+    (frame,) = [r for r in svg.iter("rect") if r.get("class") == "group"]
+    top, bottom = float(frame.get("y")), float(frame.get("y")) + float(frame.get("height"))
+    inside = [top < y < bottom for y in ys]
+    assert inside == [False, True, True, False]
+
+
+def test_token_grid_shows_every_token_with_its_id():
+    tokens = [*"abcdefghijk", "BOS"]
+    svg = check_figure(figures.token_grid(tokens, alt="t", caption="c", per_row=5))
+    cells = [g for g in svg.iter("g") if g.get("class") == "token"]
+    assert [texts(g) for g in cells] == [[str(i), t] for i, t in enumerate(tokens)]
+    assert [g.find("title").text for g in cells] == [f"id {i}: {t}" for i, t in enumerate(tokens)]

@@ -52,12 +52,7 @@ def sort_key(term):
 
 def chapters():
     """The chapters (and the preface): the pages whose title is "N. Title"."""
-    found = []
-    for source in book.nav(ROOT):
-        first = (DOCS / source).read_text(encoding="utf-8").split("\n", 1)[0]
-        if re.match(r"# \d+\. ", first):
-            found.append(source)
-    return found
+    return [source for source, page in book.pages(ROOT).items() if page.number is not None]
 
 
 @functools.lru_cache(maxsize=None)   # asked once per glossary entry; a chapter is read once

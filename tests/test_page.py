@@ -28,6 +28,16 @@ harness = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(harness)
 
 
+@pytest.fixture
+def failing_block():
+    """Run code as a block opening at docs/a.md:10; (its error, the block's line that raised)."""
+    def run(code):
+        verdict = harness.run_block(code, "docs/a.md", 10)
+        assert not verdict["passed"] and verdict["where"] == "", verdict
+        return verdict["error"], verdict["line"]
+    return run
+
+
 def example(chapter, index=0):
     page = book.pages(ROOT)[chapter]
     return runner.examples(page)[index]
@@ -68,8 +78,19 @@ def test_a_failing_assert_is_reported_with_its_line_in_the_block_and_in_the_chap
     lines = code.splitlines()
     assert not verdict["passed"]
     assert verdict["line"] == len(lines) and verdict["source"] == "assert total == 3"
-    assert verdict["error"] == "AssertionError"
+    assert verdict["error"] == "assert 2 == 3"                  # the values compared, as pytest shows them
     assert verdict["where"] == ""                                # raised in the block itself
+
+
+def test_a_failing_assert_shows_what_it_compared_as_pytests_rewriting_does(failing_block):
+    """Each operand once, in the order Python computes them; a call's value and its code."""
+    shown = failing_block("def f(x):\n    return x + 1\n\n"
+                          "assert f(1) == 3, 'f is off'\n")
+    assert shown == ("AssertionError: f is off\nassert 2 == 3\n +  where 2 = f(1)", 4)
+    assert failing_block("calls = []\nassert calls.append(1) is None\nassert len(calls) == 1\n"
+                         "assert 1 < len(calls) < 5\n") == ("assert 1 < 1\n +  where 1 = len(calls)", 4)
+    assert failing_block("xs = [3]\nassert not xs\n") == ("assert not [3]", 2)
+    assert failing_block("assert 1 / 0 == 1\n") == ("ZeroDivisionError: division by zero", 1)
 
 
 def test_an_error_inside_the_package_names_the_blocks_line_and_the_packages():
@@ -88,6 +109,7 @@ def test_every_block_runs_in_a_fresh_namespace_and_a_syntax_error_is_a_failure()
     assert later["error"] == "NameError: name 'x' is not defined" and later["line"] == 1
     broken = harness.run_block("a = 1\nb = (\n", "docs/a.md", 20)
     assert not broken["passed"] and broken["error"].startswith("SyntaxError") and broken["line"] == 2
+    assert broken["where"] == ""                                 # the block's line, not the harness's
 
 
 def test_the_page_has_the_standard_library_only_and_says_which_examples_need_more():
@@ -110,12 +132,19 @@ def test_the_sample_panel_draws_what_the_command_line_draws(main):
         harness.sample_saved("docs/assets/default-model.json", 1, 0.5, "Z", 3)
 
 
-def test_the_train_panel_runs_the_reference_path_a_step_at_a_time():
+def test_the_train_panel_runs_the_reference_path_a_step_at_a_time(tmp_path):
     reference = json.loads((ROOT / "tests" / "data" / "run-default.json").read_text())
     size = harness.start_run(1000)
     assert size == reference["num_params"]
     events = [harness.next_event() for _ in range(3)]
     assert events == [["step", i + 1, loss] for i, loss in enumerate(reference["losses"][:3])]
+    # The model the page keeps for chapter 8: a checkpoint --load reads, with the run's numbers.
+    from microgpt import checkpoint
+    from microgpt.run import scalar
+    (tmp_path / "yours.json").write_text(harness.saved_run(3, 1000))
+    _config, _tokenizer, state_dict, saved = checkpoint.load(tmp_path / "yours.json")
+    assert (saved["step"], saved["run"]["steps"]) == (3, 1000)
+    assert scalar.export(state_dict) == scalar.export(harness.run_state["model"])
     names = harness.stop_run(count=2)
     assert len(names) == 2 and all(isinstance(n, str) for n in names)
 

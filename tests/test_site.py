@@ -203,7 +203,8 @@ def test_sections_carry_numbers_and_keep_their_anchors(site):
         page = built(site, source)
         article = page[page.index("<article"):page.index("</article>")]
         got = [(htmllib.unescape(ident), label) for ident, label in re.findall(
-            r'<h[23] id="([^"]+)"><span class="section-number">((?:Exercise )?[0-9.]+)</span> ', article)]
+            r'<h[23](?: [\w-]+="[^"]*")*? id="([^"]+)"(?: [\w-]+="[^"]*")*><span class="section-number">((?:Exercise )?[0-9.]+)</span> ',
+            article)]
         assert got == want, source
         # the same numbers in the page's table of contents
         for anchor, label in want:

@@ -1,7 +1,9 @@
 """The tangler: chapters in, package out, and a check that catches drift."""
 
+import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -226,3 +228,161 @@ def test_every_chapter_shows_how_to_test_it_alone():
     for file, page in book.pages(ROOT).items():
         if page.number:
             assert f"python -m pytest --chapter {page.number}" in (ROOT / "docs" / file).read_text(), file
+
+
+# --- the tangler trusts nothing: it writes and removes only what it generated ----------
+
+@pytest.fixture
+def nest(tmp_path):
+    """A copy of the repository at tmp_path/a/repo, and a file of the user's outside it,
+    at tmp_path/somewhere/file (with the generated header, so only its place protects it)."""
+    root = tmp_path / "a" / "repo"
+    for name in ("docs", "microgpt", "tools"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("mkdocs.yml", "README.md"):
+        shutil.copy(ROOT / name, root / name)
+    (tmp_path / "somewhere").mkdir()
+    (tmp_path / "somewhere" / "file").write_text(tangle.HEADER + "x = 1\n")
+    return root
+
+
+def tree(top):
+    """Every entry under top, links not followed: {path: (mode, target or bytes)}."""
+    found = {}
+    for folder, names, files in os.walk(top):
+        for path in (Path(folder) / name for name in names + files if name != "__pycache__"):
+            st = path.lstat()
+            found[path] = (st.st_mode, os.readlink(path) if path.is_symlink() else
+                           path.read_bytes() if stat.S_ISREG(st.st_mode) and os.access(path, os.R_OK) else None)
+    return found
+
+
+def listing(root, entry, make=None):
+    """The manifest gets the line entry (after make, if given, made the file it names)."""
+    if make:
+        make(root / entry)
+    manifest = root / tangle.MANIFEST
+    manifest.write_text(manifest.read_text() + entry + "\n")
+    return [f"{tangle.MANIFEST}:{len(manifest.read_text().splitlines())}: {entry} "]
+
+
+def added(root, insert):
+    """Chapter 1 gets insert at its end; the place of the line that names microgpt/ in it."""
+    chapter = root / "docs" / "01-dataset.md"
+    text = chapter.read_text() + "\n"
+    chapter.write_text(text + insert)
+    return [f"docs/01-dataset.md:{(text + insert[:insert.index('microgpt/')]).count(chr(10)) + 1}: "]
+
+
+def stale_tokenizer(root, locked):
+    """Chapter 2 changes, so microgpt/tokenizer.py must be written; then locked is made read-only."""
+    chapter = root / "docs" / "02-tokenizer.md"
+    chapter.write_text(chapter.read_text().replace("return len(self.uchars) + 1", "return len(self.uchars) + 2"))
+    (root / locked).chmod(0o555 if (root / locked).is_dir() else 0o444)
+    return [f"{locked}: read-only"]
+
+
+def replaced(root, file, make):
+    """docs/file is replaced by what make makes at its path."""
+    (root / "docs" / file).unlink()
+    make(root / "docs" / file)
+    return [f"docs/{file}: "]
+
+
+def outside(path):
+    """path becomes a link to a copy of the chapter outside the repository."""
+    copy = path.parent.parent.parent.parent / "elsewhere.md"
+    shutil.copy(ROOT / "docs" / path.name, copy)
+    path.symlink_to(copy)
+
+
+def nav_loop(root):
+    config = root / "mkdocs.yml"
+    text = config.read_text()
+    config.write_text(text.replace("\nnav:\n", '\nnav: &loop\n  - "Again": *loop\n', 1))
+    return [f"mkdocs.yml:{text[:text.index(chr(10) + 'nav:')].count(chr(10)) + 2}: "]
+
+
+def manifest_folder(root):
+    (root / tangle.MANIFEST).unlink()
+    (root / tangle.MANIFEST).mkdir()
+    return [f"{tangle.MANIFEST}: "]
+
+
+def link(path):
+    path.symlink_to("../../../somewhere/file")
+
+
+def hand_written(path):
+    path.write_text("print('mine')\n")
+
+
+UNTRUSTED = {
+    "manifest names README.md": lambda root: listing(root, "README.md"),
+    "manifest names tools/tangle.py": lambda root: listing(root, "tools/tangle.py"),
+    "manifest names a file outside": lambda root: listing(root, "../../somewhere/file"),
+    "manifest names an absolute path": lambda root: listing(root, str(root.parent.parent / "somewhere" / "file")),
+    "manifest names a link": lambda root: listing(root, "microgpt/old.py", link),
+    "manifest names a hand-written module": lambda root: listing(root, "microgpt/mine.py", hand_written),
+    "manifest is a folder": manifest_folder,
+    "block titled for a hand-written module": lambda root: (
+        hand_written(root / "microgpt" / "mine.py"), added(root, '```python title="microgpt/mine.py"\nx = 1\n```\n'))[1],
+    "title microgpt/../evil.py": lambda root: added(root, '```python title="microgpt/../evil.py"\nx = 1\n```\n'),
+    "title microgpt//tmp/x.py": lambda root: added(root, '```python title="microgpt//tmp/x.py"\nx = 1\n```\n'),
+    "!!! with no blank line": lambda root: added(
+        root, '!!! note\n    ```python title="microgpt/data.py"\n    x = 1\n    ```\n'),
+    "??? with no blank line": lambda root: added(
+        root, '??? note "More"\n    ```python title="microgpt/data.py"\n    x = 1\n    ```\n'),
+    "???+ with no blank line": lambda root: added(
+        root, '???+ note\n    ```python title="microgpt/data.py"\n    x = 1\n    ```\n'),
+    "nested admonitions": lambda root: added(
+        root, '!!! note\n    !!! tip\n        ```python title="microgpt/data.py"\n        x = 1\n        ```\n'),
+    "nav loop": nav_loop,
+    "chapter links out of the repository": lambda root: replaced(root, "02-tokenizer.md", outside),
+    "chapter is a folder": lambda root: replaced(root, "02-tokenizer.md", Path.mkdir),
+    "chapter unreadable": pytest.param(
+        lambda root: ((root / "docs" / "02-tokenizer.md").chmod(0), ["docs/02-tokenizer.md: "])[1],
+        marks=pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")),
+    "read-only microgpt/": lambda root: stale_tokenizer(root, "microgpt"),
+    "read-only module": lambda root: stale_tokenizer(root, "microgpt/tokenizer.py"),
+    "chapter out of range": lambda root: ["--chapter 99: ", "--chapter", "99"],
+}
+
+
+@pytest.mark.parametrize("case", UNTRUSTED.values(), ids=UNTRUSTED.keys())
+def test_what_the_tangler_did_not_make_it_refuses_to_touch(nest, case, capsys):
+    """Each case is refused in one line naming the file (and line), and nothing anywhere changes.
+    (In this process, to keep the tier short: any exception but SystemExit, which the
+    interpreter prints as the one line it holds, would be a traceback and fails the test.)"""
+    message, *args = case(nest)
+    before = tree(nest.parent.parent)
+    try:
+        status = tangle.main([*args, "--root", str(nest)])
+    except SystemExit as e:
+        status = 1 if isinstance(e.code, str) else e.code
+        print(e.code, file=sys.stderr)
+    stderr = capsys.readouterr().err
+    assert status != 0 and stderr.count("\n") == 1 and message in stderr, stderr
+    assert tree(nest.parent.parent) == before
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_tangled_files_get_ordinary_permissions(nest, umask):
+    for name in ("microgpt/data.py", tangle.MANIFEST):
+        (nest / name).unlink()
+    subprocess.run([sys.executable, str(nest / "tools" / "tangle.py")], check=True, capture_output=True,
+                   cwd=nest, preexec_fn=lambda: os.umask(umask))
+    for name in ("microgpt/data.py", tangle.MANIFEST):
+        assert stat.S_IMODE((nest / name).stat().st_mode) == 0o666 & ~umask, name
+
+
+def test_a_chapter_that_is_a_fifo_is_refused_not_waited_on(nest):
+    """Run as the program itself (a FIFO read would hang the test's own process): exit 1,
+    one line, no traceback, nothing changed."""
+    message, = replaced(nest, "02-tokenizer.md", os.mkfifo)
+    before = tree(nest.parent.parent)
+    result = subprocess.run([sys.executable, str(nest / "tools" / "tangle.py")],
+                            capture_output=True, text=True, cwd=nest, timeout=60)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert tree(nest.parent.parent) == before

@@ -11,6 +11,10 @@
                                                every rung of chapter 13's ladder, climbed
                                                in this process: its losses, names,
                                                held-out loss and time per step
+    python tools/bench.py --tests --json docs/assets/test-time.json
+                                               the README's test command (the default
+                                               tier, python -m pytest), timed: the
+                                               README's "about N minutes" is this
     python tools/bench.py --reference microgpt.py
                                                also time a reference script, for
                                                example Karpathy's original file
@@ -242,6 +246,16 @@ def ladder_report(args):
     return {"date": time.strftime("%Y-%m-%d"), "steps": args.steps, "machine": machine(args), "rungs": rungs}
 
 
+def tests_report(args):
+    """The README's test command, python -m pytest (the default tier, on every core), run
+    once as a user runs it: its wall time, and how busy the machine was when it started."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    row = measure("python -m pytest", [args.python, "-m", "pytest", "-q"], ROOT)
+    print(f"  the default tier: {row['wall']:.0f} s", flush=True)
+    return {"date": time.strftime("%Y-%m-%d"), "machine": machine(args), "load_before": load,
+            "command": "python -m pytest", "wall": row["wall"], "cpu": row["cpu"]}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Time a whole microgpt run (and optionally a "
                                 "reference script) and print a small table.")
@@ -255,8 +269,10 @@ def main(argv=None):
                    help="compare the scalar and NumPy engines (chapter 12): profile, FLOPs, both runs")
     p.add_argument("--ladder", action="store_true",
                    help="climb every rung of chapter 13's ladder: losses, names, held-out loss, time")
+    p.add_argument("--tests", action="store_true",
+                   help="time the README's test command, python -m pytest (the default tier)")
     p.add_argument("--json", type=Path, metavar="PATH",
-                   help="with --engines or --ladder: also save the results to PATH")
+                   help="with --engines, --ladder or --tests: also save the results to PATH")
     p.add_argument("--python", default=sys.executable,
                    help="the Python interpreter to run (default: this one)")
     args = p.parse_args(argv)
@@ -266,13 +282,13 @@ def main(argv=None):
         p.error(f"--data {args.data}: no such file")
     if args.reference and not args.reference.is_file():
         p.error(f"--reference {args.reference}: no such file")
-    if args.json and not ((args.engines or args.ladder) and args.json.resolve().parent.is_dir()):
-        p.error(f"--json {args.json}: needs --engines or --ladder, and an existing folder")
+    if args.json and not ((args.engines or args.ladder or args.tests) and args.json.resolve().parent.is_dir()):
+        p.error(f"--json {args.json}: needs --engines, --ladder or --tests, and an existing folder")
 
     print(f"{platform.python_implementation()} {platform.python_version()} on "
           f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs", flush=True)
-    if args.ladder:
-        report = ladder_report(args)
+    if args.ladder or args.tests:
+        report = ladder_report(args) if args.ladder else tests_report(args)
         if args.json:
             tangle.write_atomically(args.json, json.dumps(report, indent=1) + "\n")
         return 0

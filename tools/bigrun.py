@@ -6,8 +6,12 @@ build time read its settings from it.
 """
 
 import json
+import math
+import os
 import random
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,10 +62,37 @@ def default_model_loss():
     """The committed default model's held-out loss on the bigger run's held-out names."""
     from microgpt import checkpoint, evaluate, fast
     cfg, tokenizer, state_dict, saved = checkpoint.load(str(DEFAULT_MODEL))
-    docs = evaluate.run_docs(saved["run"])
+    docs = checkpoint.run_docs(saved["run"])
     held_out = evaluate.split(docs, steps())[1]
     if len(held_out) != json.loads(RESULT.read_text())["held_out"]:
         raise ValueError("the default model's run and the bigger run hold out different names")
     weights = fast.model(state_dict)
     nll = sum(evaluate.model_nll(weights, cfg, tokenizer, doc, fast) for doc in held_out)
     return nll / sum(evaluate.framed(tokenizer, cfg, doc)[1] for doc in held_out)
+
+
+# Where the model computes each function (chapter 12, "The same numbers"): exp of a logit minus
+# the largest, log of a probability, x ** -0.5 of a mean square plus 1e-5.
+RANGES = {"exp": (-20.0, 0.0), "log": (0.0, 1.0), "x ** -0.5": (1e-5, 4.0)}
+
+
+def last_bits(n=20_000, seed=0):
+    """For exp, log and x ** -0.5: of n random arguments in RANGES, how many NumPy's array
+    function gives another float for than math's, the scalar engine's (they differ in the last bit)."""
+    import numpy as np
+    arrays = {"exp": np.exp, "log": np.log, "x ** -0.5": lambda a: a ** -0.5}
+    scalars = {"exp": math.exp, "log": math.log, "x ** -0.5": lambda x: x ** -0.5}
+    rng, counts = random.Random(seed), {}
+    for name, (lo, hi) in RANGES.items():
+        xs = [rng.uniform(lo, hi) for _ in range(n)]
+        counts[name] = sum(a != scalars[name](x) for a, x in zip(arrays[name](np.array(xs)).tolist(), xs))
+    return counts
+
+
+def last_bits_with_kernels(n=20_000, seed=0):
+    """last_bits, in a fresh Python that asks NumPy for the AVX2 kernels of KERNELS."""
+    env = {**os.environ, **KERNELS,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))}
+    code = f"import json, bigrun; print(json.dumps(bigrun.last_bits({n}, {seed})))"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)

@@ -29,12 +29,18 @@ from pathlib import Path
 
 import yaml
 from markdown_it import MarkdownIt
-from mkdocs.utils.yaml import get_yaml_loader
+try:
+    from mkdocs.utils.yaml import get_yaml_loader
+except ImportError:  # the check extra has no site tools: mkdocs.yml's tags (!ENV) are read as nothing
+    class Plain(yaml.SafeLoader):
+        pass
+    Plain.add_multi_constructor("", lambda loader, suffix, node: None)
+    get_yaml_loader = lambda: Plain  # noqa: E731
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBERED = re.compile(r"(\d+)\. (.+)")
 EXERCISES = "exercises"  # the anchor of the section whose ### headings are exercises
-ANCHOR = re.compile(r"(.*?)\s*\{#([A-Za-z0-9_-]+)\}")
+ANCHOR = re.compile(r"(.*?)\s*\{#([A-Za-z0-9_-]+)(?:\s+[^}]*)?\}")  # attributes may follow the anchor
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class Page:
     anchor: str         # the title's permanent anchor
     sections: tuple     # (Section, ...), the title first
     blocks: tuple       # (Block, ...), every fenced block
+    stray: tuple = ()   # (Block, ...), each line that opens a fence but is none (in an admonition)
 
 
 def config(root=ROOT):
@@ -73,16 +80,21 @@ def config(root=ROOT):
 
 
 def nav(root=ROOT):
-    """The Markdown files of mkdocs.yml's nav, in reading order."""
+    """The Markdown files of mkdocs.yml's nav, in reading order; a nav that contains itself
+    (through a YAML alias) is a ValueError naming its line."""
     found = []
 
-    def walk(item):
+    def walk(item, within):
+        if any(item is outer for outer in within):
+            line = next((i for i, text in enumerate(lines, 1) if text.startswith("nav:")), 1)
+            raise ValueError(f"mkdocs.yml:{line}: its nav contains itself (a YAML alias loop)")
         if isinstance(item, str) and item.endswith(".md"):
             found.append(item)
         for value in item.values() if isinstance(item, dict) else item if isinstance(item, list) else ():
-            walk(value)
+            walk(value, within + [item])
 
-    walk(config(root).get("nav", []))
+    lines = (root / "mkdocs.yml").read_text(encoding="utf-8").splitlines()
+    walk(config(root).get("nav", []), [])
     return found
 
 
@@ -97,9 +109,10 @@ def parse(file, text):
     """The Page that the Markdown text of docs/file is."""
     text = text.lstrip("\ufeff")
     tokens, lines = MarkdownIt("commonmark").parse(text), text.split("\n")
-    sections, blocks, number, counts, within = [], [], None, [0, 0], None
+    sections, blocks, number, counts, within, fences = [], [], None, [0, 0], None, set()
     for token, following in zip(tokens, tokens[1:] + [None]):
         if token.type == "fence":
+            fences.update(range(*token.map))
             last = lines[token.map[1] - 1].strip() if token.map[1] - 1 > token.map[0] else ""
             if not (last.startswith(token.markup) and not last.strip(token.markup[0])):
                 raise ValueError(f"docs/{file}:{token.map[0] + 1}: this code block is never closed")
@@ -123,18 +136,48 @@ def parse(file, text):
         sections.append(Section(level, title, anchor, label))
     title = sections[0] if sections and sections[0].level == 1 else Section(1, file, None, "")
     anchor = chapter_anchor(file, title.anchor) if number is not None else title.anchor or ""
-    return Page(file, number, title.title, anchor, tuple(sections), tuple(blocks))
+    stray = (Block(f"docs/{file}", i + 1, line.strip().lstrip("`~").strip(), "", fenced=False)
+             for i, line in enumerate(lines) if i not in fences and line.lstrip().startswith(("```", "~~~")))
+    return Page(file, number, title.title, anchor, tuple(sections), tuple(blocks), tuple(stray))
 
 
 def pages(root=ROOT):
-    """Every page of the nav, parsed, in reading order: {file: Page}. A page that is
-    missing, not UTF-8 or holds a code block never closed is a ValueError of one line."""
+    """Every page of the nav, parsed, in reading order: {file: Page}. A page missing, unreadable,
+    no regular file in the repository, not UTF-8 or with a fence never closed: a ValueError."""
     found = {}
     for file in nav(root):
+        path = root / "docs" / file
         try:
-            found[file] = parse(file, (root / "docs" / file).read_text(encoding="utf-8"))
+            if not path.resolve().is_relative_to(root.resolve()) or path.exists() and not path.is_file():
+                raise ValueError(f"docs/{file}: not a regular file inside the repository; refused")
+            found[file] = parse(file, path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ValueError(f"mkdocs.yml: its nav names docs/{file}, which does not exist") from None
+        except OSError as e:
+            raise ValueError(f"docs/{file}: cannot be read ({e.strerror})") from None
         except UnicodeDecodeError as e:
             raise ValueError(f"docs/{file}: not UTF-8 text (bad byte at offset {e.start})") from None
     return found
+
+
+def url(file):
+    """A page's address in the site, relative to the site's root: 03-autograd.md is 03-autograd/."""
+    stem = file.removesuffix(".md")
+    return "" if stem == "index" else (stem.removesuffix("index") if stem.endswith("/index") else stem + "/")
+
+
+def addresses(root=ROOT):
+    """The addresses the book keeps for an edition, one a line: every page's, in reading order,
+    and after a chapter's, its title's anchor and every section's and exercise's (page#anchor).
+    tests/data/addresses.txt holds them; tests/test_addresses.py says what to do when they change."""
+    found = []
+    for page in pages(root).values():
+        found.append(url(page.file) or "./")
+        if page.number is not None:
+            anchors = [page.anchor] + [s.anchor for s in page.sections[1:]]
+            found += [f"{found[-1]}#{a}" for a in anchors if a]
+    return found
+
+
+if __name__ == "__main__":  # python tools/book.py: the addresses, as tests/data/addresses.txt holds them
+    print("\n".join(addresses()))

@@ -10,6 +10,11 @@ yet, the address of a chapter is the one of the copy being read: the entries hol
 ``PAGE_URL`` (``SITE_URL`` for the book), which docs/javascripts/cite.js replaces with
 the page's own address (the site's).
 
+No entry holds the date the reader looked at the page (BibTeX's ``urldate``, CSL's
+``accessed``, RIS's ``Y2``): the build cannot know it, and the build's own date would be
+wrong for every reader but the first. The date in the note is the text's: the edition's, or
+the day the draft was built. A reader adds the day they read it, if their style asks for one.
+
 The BibTeX entry is an ``@incollection``: the one entry type whose fields (``title`` the
 chapter's, ``booktitle`` the book's, ``chapter`` its number) mean the same in classic
 BibTeX and in biblatex. ``@inbook`` does not: classic BibTeX reads its ``title`` as the
@@ -17,7 +22,7 @@ book's title and ignores ``booktitle``. tests/test_citation.py formats every ent
 pybtex, in three classic styles, and validates it with biber against biblatex's data
 model. (pybtex's styles leave out ``note``, where BibTeX's own show it; the address names
 the edition too.) Written by hand, not with pybtex's writer: pybtex is a test tool only (the
-site's build needs no extra library), the entries are ten fields at most, and its layout (quoted
+site's build needs no extra library), the entries are nine fields at most, and its layout (quoted
 values, no aligned ``=``) would change every published box.
 """
 
@@ -60,7 +65,7 @@ def bibtex(r):
     # The authors edit and publish the book themselves: biblatex's incollection wants an
     # editor, and classic styles a publisher for both types.
     fields += [("publisher", ", ".join(r["authors"])), ("year", str(r["year"])), ("note", version_note(r)),
-               ("url", r["url"]), ("urldate", r["date"])]
+               ("url", r["url"])]
     width = max(len(name) for name, _ in fields)
     lines = [f"@{kind}{{{r['key']},"] + [f"  {name.ljust(width)} = {{{value}}}," for name, value in fields]
     return "\n".join(lines + ["}"])
@@ -72,7 +77,7 @@ def csl_json(r):
             "author": [{"literal": name} for name in r["authors"]],
             "title": r["title"] if r["chapter"] is None else r["chapter_title"],
             "issued": {"date-parts": [[r["year"]]]}, "version": r["edition"] or f"draft after {r['version']}",
-            "URL": r["url"], "accessed": {"date-parts": [[int(x) for x in r["date"].split("-")]]}}
+            "URL": r["url"]}
     if r["chapter"] is not None:
         item.update({"container-title": r["title"], "chapter-number": str(r["chapter"])})
     # Not json.dumps(indent=2): it would spread every list and object over many lines; here one field is one.
@@ -89,7 +94,7 @@ def ris(r):
     else:
         lines += [("TI", r["chapter_title"]), ("T2", r["title"]), ("SE", f"Chapter {r['chapter']}")]
     lines += [("PY", str(r["year"])), ("ET", r["edition"] or f"draft after {r['version']}"),
-              ("UR", r["url"]), ("Y2", r["date"].replace("-", "/")), ("ER", "")]
+              ("UR", r["url"]), ("ER", "")]
     return "\n".join(f"{tag}  - {value}".rstrip() for tag, value in lines)
 
 

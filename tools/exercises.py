@@ -64,7 +64,7 @@ def of_page(file, text):
         where, anchor = f"docs/{file}: Exercise {number}", f"exercise-{number.replace('.', '-')}"
         if section.anchor != anchor:
             raise ValueError(f"{where}: its anchor must be {{#{anchor}}}")
-        at = next(i for i, ln in enumerate(lines) if ln.startswith("### ") and f"{{#{anchor}}}" in ln)
+        at = next(i for i, ln in enumerate(lines) if ln.startswith("### ") and re.search(rf"\{{#{anchor}[\s}}]", ln))
         end = next((i for i, ln in enumerate(lines[at + 1:], at + 1) if ln.startswith(("## ", "### "))),
                    len(lines))
         body = "\n".join(lines[at + 1:end])

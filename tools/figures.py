@@ -412,3 +412,72 @@ def next_token_probs(state_dict, config, tokenizer, prefix, temperature):
     for pos_id, token_id in enumerate([tokenizer.BOS] + tokenizer.encode(prefix)):
         logits = gpt(state_dict, config, token_id, pos_id, keys, values)
     return [p.data for p in softmax([logit / temperature for logit in logits])]
+
+
+# ------------------------------------------------------------- flows and grids
+
+def flow(steps, *, alt, caption, width=360):
+    """Boxes top to bottom, joined by arrows, narrow enough for a phone. steps: list of
+    (lines, group); consecutive steps with the same group (a title, or None) share a
+    dashed frame titled with it. A box's first line is bold."""
+    body, y, last, frame = [], 8, None, None
+    for lines, group in [*steps, (None, None)]:
+        if frame and group != frame[0]:  # close the open frame
+            body.append(f'<rect class="group" x="12" y="{num(frame[1])}" width="{width - 24}" '
+                        f'height="{num(y + 10 - frame[1])}" rx="8" fill="none" stroke="{PALETTE[1]}" '
+                        f'stroke-width="1.5" stroke-dasharray="5 4"/>')
+            y, frame = y + 10, None
+        if lines is None:
+            break
+        y += 20 if last is not None else 0
+        if group and not frame:
+            frame = (group, y)
+            body.append(text(24, y + 17, group, "start", font_weight="bold"))
+            y += 26
+        if last is not None:  # an arrow down from the box before, ending in a V
+            body.append(f'<path class="arrow" d="M{num(width / 2)},{num(last)} V{num(y - 6)} l-4,-5 m4,5 l4,-5" '
+                        f'fill="none" stroke="currentColor" stroke-opacity="0.7"/>')
+        inset = 28 if group else 16
+        h = 10 + 17 * len(lines)
+        body.append(f'<g class="step"><rect x="{inset}" y="{num(y)}" width="{width - 2 * inset}" height="{h}" '
+                    f'rx="6" fill="{PALETTE[0]}" fill-opacity="0.12" stroke="{PALETTE[0]}" stroke-width="1.5"/>')
+        for i, line in enumerate(lines):
+            body.append(text(width / 2, y + 19 + 17 * i, line, font_weight="bold" if i == 0 else "normal"))
+        body.append("</g>")
+        last, y = y + h, y + h
+    return figure(width, y + 8, alt, caption, body)
+
+
+def model_steps(config, state_dict):
+    """The steps of one call of gpt (chapter 6) for flow(): what each does, with the sizes
+    and the matrices' shapes read from the config and the state_dict."""
+    shape = lambda name: f"{len(state_dict[name])}×{len(state_dict[name][0])}"  # noqa: E731
+    n, vocab = config.n_embd, len(state_dict["wte"])
+    steps = [(["token_id, pos_id", f"one of {vocab} tokens at one of {config.block_size} positions"], None),
+             (["x = wte[token_id] + wpe[pos_id]", f"wte {shape('wte')}, wpe {shape('wpe')}: {n} numbers"], None),
+             (["x = rmsnorm(x)", "the residual stream starts"], None)]
+    for li in range(config.n_layer):
+        group = f"layer {li} of {config.n_layer}"
+        steps += [(["attention block", "x + attn_wo(heads(rmsnorm(x)))",
+                    f"k, v appended to keys[{li}], values[{li}]",
+                    f"{config.n_head} heads of {config.head_dim} numbers each",
+                    f"attn_wq, wk, wv, wo: {shape(f'layer{li}.attn_wq')} each"], group),
+                  (["MLP block", "x + mlp_fc2(relu(mlp_fc1(rmsnorm(x))))",
+                    f"{n} → {len(state_dict[f'layer{li}.mlp_fc1'])} → {n} numbers"], group)]
+    return steps + [(["logits = lm_head(x)", f"lm_head {shape('lm_head')}: one score per token"], None)]
+
+
+def token_grid(tokens, *, alt, caption, per_row=9, cell=38):
+    """A table of tokens as a grid of cells, per_row to a row: each token's id above, its
+    text below; a token of several characters (BOS) in the second colour."""
+    rows = math.ceil(len(tokens) / per_row)
+    body = []
+    for i, token in enumerate(tokens):
+        x, y = 4 + (i % per_row) * cell, 4 + (i // per_row) * (cell + 8)
+        body.append(f'<g class="token"><title>{esc(f"id {i}: {token}")}</title><rect x="{x + 1}" y="{y + 1}" '
+                    f'width="{cell - 2}" height="{cell + 6}" rx="4" fill="{hue(len(token) > 1)}" '
+                    f'fill-opacity="0.14" stroke="{hue(len(token) > 1)}"/>')
+        body.append(text(x + cell / 2, y + 14, i, font_size="10", fill_opacity="0.75"))
+        body.append(text(x + cell / 2, y + 35, token, font_size="15" if len(token) == 1 else "10",
+                         font_weight="bold") + "</g>")
+    return figure(8 + per_row * cell, 8 + rows * (cell + 8), alt, caption, body)

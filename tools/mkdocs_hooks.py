@@ -147,7 +147,8 @@ def on_files(files, config, **kwargs):
         log.info("microgpt: no node_modules/pyodide or no Node (run: npm ci): "
                  "the site is built without Python in the page")
         return files
-    _runner.update(folder=made, blocks=runner.tangle_map(ROOT)[1])
+    _runner.update(folder=made, blocks=runner.tangle_map(ROOT)[1],
+                   bytes=sum((folder / name).stat().st_size for name in PYODIDE_FILES))  # "starting Python (14 MB…"
     for name in PYODIDE_FILES:
         files.append(File.generated(config, f"{PYODIDE}/{name}", abs_src_path=str(folder / name)))
     for path, source in extra.items():
@@ -211,7 +212,7 @@ def on_post_page(output, page, config, **kwargs):
     data = runner.page_data(page.file.src_uri, chapter, _runner["blocks"], text)
     if not data["examples"] and not data["package"] and not data["exercises"]:
         return output
-    tail = (f'<div class="runner-blocks" hidden data-site="{site}" '
+    tail = (f'<div class="runner-blocks" hidden data-site="{site}" data-python-bytes="{_runner["bytes"]}" '
             f'data-blocks="{htmllib.escape(json.dumps(data), quote=True)}"></div>'
             f'<script defer src="{site}{runner.RUNNER}/runner.js"></script>')
     return output.replace("</body>", tail + "</body>", 1)

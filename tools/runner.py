@@ -1,7 +1,7 @@
 """What the site gives the page's runner: which blocks run, and how the package is made of blocks.
 
 The page's runner (tools/page/) needs two things from the book, both made here from
-book.py's pages and tangle.py's pieces so that the page and pytest can never disagree about them:
+book.py's pages and tangle.py's assembly so that the page and pytest can never disagree about them:
 
 - on each chapter, its *example blocks* (the fences pytest-markdown-docs runs: info string
   exactly ``python``) and its *package blocks* (``python title="microgpt/…"``), each with
@@ -62,12 +62,9 @@ def tangle_map(root=tangle.ROOT):
     {"block": id}), and every package block's module and code."""
     modules, blocks = {}, {}
     for module, parts in tangle.pieces(root).items():
-        pieces = modules[module] = [tangle.HEADER]
-        for index, part in enumerate(parts):  # the glue and the markers as tangle.tangle writes them
-            pieces.append(("\n" if index == 0 else "\n\n") + tangle.marker(part["lines"]))
-            for chapter, line, _where, code in part["claims"]:
-                pieces.append({"block": block_id(chapter, line)})
-                blocks[block_id(chapter, line)] = {"module": module, "code": code}
+        modules[module] = [p if isinstance(p, str) else {"block": block_id(*p[:2])} for p in tangle.assemble(parts)]
+        blocks.update({block_id(c, line): {"module": module, "code": code}
+                       for part in parts for c, line, _where, code in part["claims"]})
     return modules, blocks
 
 

@@ -20,9 +20,10 @@
   and each library the aim counted on was weighed; it is used where it does the job as
   well (markdown-it, PyYAML and mkdocs's own functions, NumPy's SVD, pybtex, biber and
   cffconvert in the tests), and where it is not, the module says why. A change that
-  needs more must raise the budget here, and say why in its commit. (2,650 from 2,400: the
-  notebooks and the PDF edition, tools/notebooks.py and tools/pdf.py, over jupytext,
-  nbformat, Playwright's Chromium and poppler.)
+  needs more must raise the budget here, and say why in its commit. Issues 24 and 26 raised
+  it by 280 for what a course needs and a tangler that trusts nothing: the grader (tools/grade.py) and the native side of the
+  page's harness (an answer in a process of its own, with limits, kept from the next). Issue 28
+  raised it by 275 for the notebooks and the PDF edition (tools/notebooks.py, tools/pdf.py).
 
 tests/test_shape.py checks each figure against its target.
 """
@@ -35,7 +36,7 @@ from pathlib import Path
 import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 2650}
+TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 3200}
 
 
 # Run in a fresh process: python -c COUNT FOLDER WHAT, WHAT being "run" or "loaded".

@@ -5,35 +5,25 @@ and microgpt: the page runs these checks too."""
 import os
 import random
 import tempfile
-from collections import Counter
 
 from microgpt.data import load_docs, read_docs
 
-
-def written(docs_text):
-    """read_docs of docs_text, through a file of its own."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "docs.txt")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(docs_text)
-        return read_docs(path)
+from answers import same, written
 
 
 def check_1_1(ns):
-    prediction = ns.get("prediction")
+    prediction = written(ns, "prediction")
     assert isinstance(prediction, list) and all(isinstance(d, str) for d in prediction), \
         f"set prediction to a list of strings (it is {prediction!r})"
-    truth = written(ns["text"])
-    assert len(prediction) == len(truth), f"read_docs does not return {len(prediction)} documents: print docs"
-    wrong = next(i for i, (a, b) in enumerate(zip(prediction, truth)) if a != b) if prediction != truth else None
-    assert wrong is None, f"document {wrong + 1} is not {prediction[wrong]!r}: look at what strip() keeps"
+    assert same("1.1 prediction", prediction, "ea96c4ecaebf5f024734"), \
+        f"read_docs does not return {prediction}: print docs, and look at what strip() keeps"
 
 
 def check_1_2(ns):
     twice = ns.get("twice")
     assert callable(twice), "keep the function twice in the block"
     for docs in (["a", "b", "a"], ["x", "y"], ["b", "a", "b", "a", "b", "c"], []):
-        want = sorted(d for d, n in Counter(docs).items() if n > 1)
+        want = sorted({d for i, d in enumerate(docs) if d in docs[:i]})   # seen before: seen twice
         got = twice(list(docs))
         assert got == want, f"twice({docs}) should be {want}, yours gives {got}"
     names = read_docs("names.txt")

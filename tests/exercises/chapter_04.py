@@ -5,36 +5,21 @@ and microgpt: the page runs these checks too."""
 import random
 
 from microgpt.autograd import Value
-from microgpt.model import Config, init_state_dict, matrix, parameters
+from microgpt.model import Config, init_state_dict, parameters
 
-from answers import number
+from answers import predicted, same
 
 
 def check_4_1(ns):
     config = Config(n_embd=8, n_head=2, n_layer=2, block_size=8)
     assert ns.get("config") == config, \
         f"keep config = {config} in the block: the predictions are about that model"
-    state_dict = init_state_dict(config, 27, random.Random(0))
-    matrices = number(ns, "matrices", whole=True)
-    assert matrices == len(state_dict), \
+    matrices = predicted(ns, "matrices", whole=True)
+    assert same("4.1 matrices", matrices, "4130213bef23f68bbd52"), \
         f"the state dict does not hold {matrices} matrices: print list(state_dict) (hint 1)"
-    prediction = number(ns, "prediction", whole=True)
-    assert prediction == len(parameters(state_dict)), \
+    prediction = predicted(ns, "prediction", whole=True)
+    assert same("4.1 prediction", prediction, "4349651b9f90b4c801b0"), \
         f"the model does not have {prediction} parameters: print len(parameters(state_dict)), then use the formula (hint 2)"
-
-
-def lm_head_first(config, vocab_size, rng, std=0.08):
-    """init_state_dict with lm_head drawn first and wte last: the check's own version of the change."""
-    n = config.n_embd
-    state_dict = {"lm_head": matrix(vocab_size, n, rng, std),
-                  "wpe": matrix(config.block_size, n, rng, std),
-                  "wte": matrix(vocab_size, n, rng, std)}
-    for i in range(config.n_layer):
-        for name in ("attn_wq", "attn_wk", "attn_wv", "attn_wo"):
-            state_dict[f"layer{i}.{name}"] = matrix(n, n, rng, std)
-        state_dict[f"layer{i}.mlp_fc1"] = matrix(4 * n, n, rng, std)
-        state_dict[f"layer{i}.mlp_fc2"] = matrix(n, 4 * n, rng, std)
-    return state_dict
 
 
 def numbers(state_dict):
@@ -45,21 +30,20 @@ def numbers(state_dict):
 def check_4_2(ns):
     mine = ns.get("init_state_dict")
     assert callable(mine), "keep the function init_state_dict in the block"
+    drawn = []
     for config, seed in ((Config(n_embd=8, n_head=2, n_layer=1, block_size=8), 42),
                          (Config(n_embd=4, n_head=1, n_layer=2, block_size=3), 7)):
         theirs = numbers(mine(config, 5, random.Random(seed)))
         assert theirs != numbers(init_state_dict(config, 5, random.Random(seed))), \
             "your init_state_dict still draws like the book's: swap the lines of wte and lm_head"
-        assert theirs == numbers(lm_head_first(config, 5, random.Random(seed))), \
-            "your init_state_dict does something other than drawing lm_head, wpe, wte: swap only those two lines"
+        drawn.append(theirs)
+    assert same("4.2 drawn", drawn, "cb7157ea8bb0f4c2d836", places=9), \
+        "your init_state_dict does something other than drawing lm_head, wpe, wte: swap only those two lines"
     changed = ns.get("changed")
     assert isinstance(changed, (set, frozenset, list, tuple)) and all(isinstance(c, str) for c in changed), \
         f"set changed to a set of names, such as {{'name1', 'name2'}} (it is {changed!r})"
-    config = Config(n_embd=8, n_head=2, n_layer=1, block_size=8)
-    ours, book = numbers(lm_head_first(config, 27, random.Random(42))), numbers(init_state_dict(config, 27, random.Random(42)))
-    truth = {name for name in book if ours[name] != book[name]}
-    wrong = sorted(set(changed) ^ truth)
-    assert not wrong, f"changed is not right about {wrong[0]!r}: compare the data of mine[{wrong[0]!r}] and book[{wrong[0]!r}]"
+    assert same("4.2 changed", set(changed), "182627319bd3ac1b2fa2"), \
+        "changed is not right: compare the data of mine[name] and book[name] for each name"
 
 
 def refuse(self, *args, **kwargs):

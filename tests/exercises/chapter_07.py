@@ -10,32 +10,15 @@ from microgpt.model import Config, init_state_dict, parameters
 from microgpt.tokenizer import Tokenizer
 from microgpt.train import adam_update, doc_loss, train
 
-from answers import number
+from answers import number, predicted, same
 
 
 def check_7_1(ns):
-    prediction = number(ns, "prediction")
-    config = Config(n_embd=8, n_head=2, n_layer=1, block_size=8)
-    state_dict = init_state_dict(config, 100, random.Random(0))
-    for row in state_dict["lm_head"]:
-        for p in row:
-            p.data = 0.0
-    truth = doc_loss(state_dict, config, [99, 7, 42, 42, 3, 99]).data
+    prediction = predicted(ns, "prediction")
     assert abs(prediction - 2.0) > 1e-3, "2 is the logarithm to base 10: the loss uses the natural logarithm, math.log"
     assert abs(prediction - math.log(27)) > 1e-3, "ln 27 is for the 27 tokens of names.txt: here there are 100"
-    assert abs(prediction - truth) < 1e-3, (f"the loss is not {prediction}: print "
-                                            f"doc_loss(state_dict, config, tokens).data (give three decimals)")
-
-
-def broken_adam(params, m, v, step, num_steps, lr=0.01, beta1=0.85, beta2=0.99, eps=1e-8):
-    """adam_update without its last line: the check's own version of the mistake."""
-    lr_t = lr * (1 - step / num_steps)
-    for i, p in enumerate(params):
-        m[i] = beta1 * m[i] + (1 - beta1) * p.grad
-        v[i] = beta2 * v[i] + (1 - beta2) * p.grad ** 2
-        m_hat = m[i] / (1 - beta1 ** (step + 1))
-        v_hat = v[i] / (1 - beta2 ** (step + 1))
-        p.data -= lr_t * m_hat / (v_hat ** 0.5 + eps)
+    assert same("7.1 prediction", prediction, "c290c2bac503efdb5631"), \
+        f"the loss is not {prediction}: print doc_loss(state_dict, config, tokens).data (give three decimals)"
 
 
 def two_updates(update):
@@ -71,12 +54,14 @@ def check_7_2(ns):
     assert callable(update), "keep the function adam_update in the block"
     theirs = two_updates(update)
     assert theirs != two_updates(adam_update), "your adam_update still zeroes the gradients: delete p.grad = 0"
-    assert theirs == two_updates(broken_adam), \
+    assert same("7.2 updates", theirs, "bbc3905f1b2b5cea5e13", places=9), \
         "your adam_update does something else than keeping the gradients: delete only the line p.grad = 0"
     right = broken_run(adam_update)
     assert all(later < earlier for earlier, later in zip(right, right[1:])), \
         "the book's run no longer falls at every step: update 7.2's statement"
-    losses = broken_run(broken_adam)
+    losses = broken_run(update)
+    assert same("7.2 losses", losses, "874d3192ad27a323ae9e", places=9), \
+        "the run with your adam_update is not the broken run: delete only the line p.grad = 0"
     if isinstance(ns.get("losses"), list):
         assert ns["losses"] == losses, "losses is not what the broken run gives: keep the rest of the block as it is"
     rises = sum(later > earlier for earlier, later in zip(losses, losses[1:]))

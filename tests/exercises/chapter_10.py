@@ -10,28 +10,25 @@ from microgpt.evaluate import bigram, bigram_nll, framed, split
 from microgpt.model import Config
 from microgpt.tokenizer import Tokenizer
 
-from answers import number
+from answers import number, predicted, same, written
 
 
 def check_10_1(ns):
-    prediction = ns.get("prediction")
+    prediction = written(ns, "prediction")
     assert isinstance(prediction, list) and all(isinstance(d, str) for d in prediction), \
         f"set prediction to a list of names (it is {prediction!r})"
     docs = ["ava", "leo", "mia", "ava", "zoe", "leo", "ivy"]
-    trained, held_out = split(docs, 3, size=4)
-    again = [d for d in prediction if d in trained]
-    assert not again, f"{again[0]!r} is a trained name: split drops any held-out name whose text the run trained on"
     early = [d for d in prediction if d not in docs[-4:]]
     assert not early, f"{early[0]!r} is not among the last 4 positions, where the held-out names come from"
-    assert prediction == held_out, f"held_out is not {prediction}: print it, and keep the names in their order"
+    again = [d for d in prediction if d in docs[:3]]
+    assert not again, f"{again[0]!r} is a trained name: split drops any held-out name whose text the run trained on"
+    assert same("10.1 prediction", prediction, "714be2c490975b1231c3"), \
+        f"held_out is not {prediction}: print it, and keep the names in their order"
 
 
 def check_10_2(ns):
-    prediction = number(ns, "prediction")
-    tok, config = Tokenizer("ab"), Config()
-    table = bigram(tok, config, ["ab", "ab"])
-    loss = bigram_nll(table, tok, config, "ab") / framed(tok, config, "ab")[1]
-    assert abs(prediction - loss) < 1e-3, \
+    prediction = predicted(ns, "prediction")
+    assert same("10.2 prediction", prediction, "b128ae224d8696241971"), \
         f"the loss per token on 'ab' is not {prediction}: print loss, then count each row of the table by hand (hint 1)"
 
 
@@ -58,50 +55,32 @@ def check_10_3(ns):
         "gap is not loss_on(held_out) minus loss_on(scored): print both losses"
 
 
-def own_trigram(tokenizer, config, names):
-    """The check's own add-one trigram table, probs[a][b][c], with BOS, BOS before the first position."""
-    V = tokenizer.vocab_size
-    counts = [[[1] * V for _ in range(V)] for _ in range(V)]
-    for name in names:
-        tokens, n = framed(tokenizer, config, name)
-        tokens = [tokenizer.BOS] + tokens
-        for i in range(n):
-            counts[tokens[i]][tokens[i + 1]][tokens[i + 2]] += 1
-    return [[[c / sum(row) for c in row] for row in plane] for plane in counts]
-
-
-def own_trigram_nll(probs, tokenizer, config, doc):
-    tokens, n = framed(tokenizer, config, doc)
-    tokens = [tokenizer.BOS] + tokens
-    return -sum(math.log(probs[tokens[i]][tokens[i + 1]][tokens[i + 2]]) for i in range(n))
-
-
 def check_10_4(ns):
     trigram, trigram_nll = ns.get("trigram"), ns.get("trigram_nll")
     assert callable(trigram) and callable(trigram_nll), "keep the functions trigram and trigram_nll in the block"
     cases = [("ab", ["ab", "ba", "abba"], Config(), ["ab", "", "bbab"]),
              ("abc", ["abcabc", "cab", "c"], Config(block_size=3), ["abcabc", "ca", "bbbbb"]),
              ("ab", [], Config(), ["ab", "ba"])]
+    tables, losses = [], []
     for uchars, names, config, docs in cases:
         tok = Tokenizer(uchars)
         V = tok.vocab_size
         where = f"trigram(Tokenizer({uchars!r}), Config(block_size={config.block_size}), {names})"
-        got, want = trigram(tok, config, list(names)), own_trigram(tok, config, names)
+        got = trigram(tok, config, list(names))
         assert len(got) == V and all(len(plane) == V and all(len(row) == V for row in plane) for plane in got), \
             f"{where} must be {V} lists of {V} rows of {V} probabilities, probs[a][b][c]"
-        for a in range(V):
-            for b in range(V):
-                for c in range(V):
-                    assert math.isclose(got[a][b][c], want[a][b][c]), \
-                        f"{where} gives probs[{a}][{b}][{c}] = {got[a][b][c]:.4f}, counting gives {want[a][b][c]:.4f}"
-        for doc in docs:
-            mine, theirs = trigram_nll(want, tok, config, doc), own_trigram_nll(want, tok, config, doc)
-            assert isinstance(mine, (int, float)), f"trigram_nll must return a number, not {mine!r}"
-            assert math.isclose(mine, theirs), \
-                f"trigram_nll of {doc!r} with the table of {where} is {mine:.4f}, not {theirs:.4f}"
+        assert all(math.isclose(sum(row), 1) and min(row) > 0 for plane in got for row in plane), \
+            f"in {where} each row probs[a][b] must be probabilities, above 0 (add one to every count), adding up to 1"
+        tables.append(got)
+        losses.append([trigram_nll(got, tok, config, doc) for doc in docs])
+        assert all(isinstance(x, (int, float)) for x in losses[-1]), f"trigram_nll must return a number, not {losses[-1]}"
+    assert same("10.4 tables", tables, "c1de6ba6cfcfba6027cb", places=9), \
+        "your trigram does not count each (a, b, c) of a framed name, with BOS, BOS before its first position, plus one"
+    assert same("10.4 nlls", losses, "dbb8edc0086639f9a047", places=9), \
+        "trigram_nll is not minus the sum of log probs[a][b][c] over the name's framed tokens (BOS, BOS first)"
     tok = Tokenizer("ab")
     try:
-        trigram_nll(own_trigram(tok, Config(), []), tok, Config(), "abz")
+        trigram_nll(trigram(tok, Config(), []), tok, Config(), "abz")
     except ValueError:
         pass
     else:

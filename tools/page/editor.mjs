@@ -8,7 +8,8 @@ import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighti
 import { EditorState } from "@codemirror/state";
 import { EditorView, drawSelection, keymap, lineNumbers } from "@codemirror/view";
 
-export function makeEditor(parent, code, label) {
+// onChange, if given, is called with the text after every change (runner.js keeps it).
+export function makeEditor(parent, code, label, onChange) {
   const view = new EditorView({
     parent,
     state: EditorState.create({
@@ -18,6 +19,7 @@ export function makeEditor(parent, code, label) {
         syntaxHighlighting(defaultHighlightStyle), python(),
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
         EditorView.contentAttributes.of({ "aria-label": label }),
+        EditorView.updateListener.of((update) => update.docChanged && onChange?.(update.state.doc.toString())),
       ],
     }),
   });

@@ -13,20 +13,27 @@
 (() => {
 "use strict";
 
-const data = document.querySelectorAll("div.runner-blocks");
-if (data.length === 1) setUp(data[0]);  // the print edition, with every chapter, has none
-
 function setUp(holder) {
   const site = new URL(holder.dataset.site, location.href).href;
   const page = JSON.parse(holder.dataset.blocks);
   if (location.protocol === "file:") return offline(page);
-  const python = pythonOf(site);
+  const python = pythonOf(site, Number(holder.dataset.pythonBytes));
   const examples = place(page.examples, (element, block) => exampleBlock(element, block, page, python, site));
   place(page.exercises, (element, block) => exampleBlock(element, block, page, python, site));
-  place(page.package, (element, block) => packageBlock(element, block, page, python, site, examples));
+  // A package block offers Edit only where a change can be tried: a chapter with an example
+  // the page can run. Chapter 12's all need NumPy; there, say once what to do instead.
+  const needed = page.examples.find((e) => e.needs)?.needs;
+  if (page.examples.some((e) => !e.needs)) {
+    place(page.package, (element, block) => packageBlock(element, block, page, python, site, examples));
+  } else if (needed) {
+    place(page.package.slice(0, 1), (element, block) => element.after(tag("p", "runner-note",
+      `This chapter's examples need ${needed}, which the page's Python does not have, so its package ` +
+      `blocks cannot be tried here: edit ${block.module} in your copy and run python -m pytest.`)));
+  }
   for (const panel of document.querySelectorAll("div.runner-panel[data-panel]")) {
     (panel.dataset.panel === "train" ? trainPanel : samplePanel)(panel, python, site);
   }
+  if (page.exercises.length) progressPanel(page);
 }
 
 // Each block's <pre>, found by its code; the book's own list says which blocks are which.
@@ -59,9 +66,11 @@ function offline(page) {
 
 // ---------------------------------------------------------------- the worker
 
-function pythonOf(site) {
+function pythonOf(site, bytes) {
   let worker = null;
   let next = 0;
+  let started = false;  // the worker's Python has started (it said "ready")
+  const watchers = new Set();  // called with each "progress" and "ready" of a starting Python
   const waiting = new Map();
   const changed = {};  // the reader's edits to package blocks: {id: code}
   const modulesOf = {};  // {id: module} of the edited blocks
@@ -69,6 +78,8 @@ function pythonOf(site) {
   function start() {
     worker = new Worker(`${site}runner/worker.js`, { type: "module" });
     worker.onmessage = ({ data: message }) => {
+      if (message.kind === "ready") started = true;
+      if (message.kind === "progress" || message.kind === "ready") return watchers.forEach((watch) => watch(message));
       const asked = waiting.get(message.id);
       if (!asked) return;
       if (message.kind === "done" || message.kind === "failed") {
@@ -93,6 +104,8 @@ function pythonOf(site) {
   function stop(why = "stopped: the page's Python was ended (the next Run starts it again)") {
     worker?.terminate();
     worker = null;
+    started = false;
+    watchers.clear();
     for (const asked of waiting.values()) asked.reject(new Error(why));
     waiting.clear();
   }
@@ -104,7 +117,24 @@ function pythonOf(site) {
     return send("package", { changed, modules: [module] });
   }
 
-  return { send, stop, change, busy: () => waiting.size > 0 };
+  // Until the worker's Python is ready, output says so, with the bytes loaded so far as a
+  // bar (bytes: the size of the Pyodide files the site ships, measured when it was built).
+  function starting(output) {
+    if (started) return say(output, "running", "running…");
+    say(output, "running", `starting Python (${Math.round(bytes / 1e6)} MB, once)…`);
+    const bar = tag("progress", "runner-loading");
+    Object.assign(bar, { max: bytes, value: 0 });
+    bar.setAttribute("aria-label", "Python's files loaded so far");
+    output.append(bar);
+    const watch = (message) => {
+      if (message.kind === "progress") bar.value = Math.min(message.loaded, bytes);
+      else say(output, "running", "running…");
+      if (message.kind === "ready" || !bar.isConnected) watchers.delete(watch);
+    };
+    watchers.add(watch);
+  }
+
+  return { send, stop, change, starting, busy: () => waiting.size > 0 };
 }
 
 // ---------------------------------------------------------------- example blocks
@@ -139,12 +169,14 @@ function exampleBlock(element, block, page, python, site) {
     box.dataset.state = "running";
     run.disabled = true;
     stop.hidden = false;
-    say(output, "running", "running…");
     const code = editor ? editor.text : block.code;
+    const asked = python.send("run", { code, chapter: page.chapter, line: block.line, check: block.check });
+    python.starting(output);
     try {
-      const verdict = await python.send("run", { code, chapter: page.chapter, line: block.line, check: block.check });
+      const verdict = await asked;
       show(output, verdict, where, block.check && block.number);
       box.dataset.state = verdict.passed ? "passed" : "failed";
+      if (block.check) solved(block.number, verdict.passed, page);
     } catch (e) {
       say(output, "stopped", e.message);
       box.dataset.state = "stopped";
@@ -155,33 +187,44 @@ function exampleBlock(element, block, page, python, site) {
     return box.dataset.state;
   }
 
-  run.onclick = go;
-  stop.onclick = () => python.stop();
-  edit.onclick = async () => {
-    editor = await openEditor(element, block.code, `${what[0].toUpperCase()}${what.slice(1)}, editable`, site);
+  const key = block.check ? `exercise-${block.number}` : block.id;
+  async function open(code, focus) {
+    const label = `${what[0].toUpperCase()}${what.slice(1)}, editable`;
+    editor = await openEditor(element, code, label, site, (text) => keep(key, text, block.code), focus);
     edit.hidden = true;
     reset.hidden = false;
-  };
+  }
+
+  run.onclick = go;
+  stop.onclick = () => python.stop();
+  edit.onclick = () => open(block.code, true);
   reset.onclick = () => {
     editor = closeEditor(element, editor);
+    keep(key, null);
     edit.hidden = false;
     reset.hidden = true;
     delete box.dataset.state;
     output.replaceChildren();
     edit.focus();
   };
-  return { go, box, block };
+  const restored = kept(key, block.code);
+  if (restored !== null && !block.needs) {
+    open(restored, false).then(() => say(output, "note",
+      "Your edit, restored: this browser kept it. Reset puts back the book's block."));
+  }
+  if (block.check) showSolved(block.number);
+  return { go, box, block, element, section: sectionOf(element), get editor() { return editor; } };
 }
 
 // The editor in place of a block (loaded on the first Edit only), focused; and the block back.
-async function openEditor(element, code, label, site) {
+async function openEditor(element, code, label, site, onChange, focus = true) {
   const { makeEditor } = await import(`${site}runner/editor.js`);
   const holder = tag("div", "runner-editor");
   element.hidden = true;
   element.after(holder);
-  const editor = makeEditor(holder, code, label);
+  const editor = makeEditor(holder, code, label, onChange);
   editor.holder = holder;
-  editor.focus();
+  if (focus) editor.focus();
   return editor;
 }
 
@@ -204,7 +247,7 @@ function show(output, verdict, where, exercise) {
     const [chapter, first] = [where.slice(0, where.lastIndexOf(":")), Number(where.slice(where.lastIndexOf(":") + 1))];
     const at = verdict.line ? `failed at line ${verdict.line} of the block (${chapter}:${first + verdict.line})` : "failed";
     say(output, "failed", at, true);
-    const lines = [verdict.source && `    ${verdict.source}`, `E   ${verdict.error}`,
+    const lines = [verdict.source && `>   ${verdict.source}`, ...verdict.error.split("\n").map((l) => `E   ${l}`),
       verdict.where && `    (raised in ${verdict.where})`].filter(Boolean);
     output.append(tag("pre", "runner-error", lines.join("\n")));
   }
@@ -242,19 +285,22 @@ function packageBlock(element, block, page, python, site, examples) {
         if (await example.go() !== "passed") failing.push(example);
       }
       output.replaceChildren();
-      const total = [...examples.values()].filter((e) => !e.block.needs).length;
+      const total = [...examples.values()].filter((e) => !e.block.needs).length;  // at least 1: setUp
       say(output, failing.length ? "failed" : "passed", failing.length
         ? `${failing.length} of this chapter's ${total} examples fail with ${block.module} as it is now:`
         : `all ${total} of this chapter's examples pass with ${block.module} as it is now`, true);
       if (failing.length) {
         const list = tag("ul", "runner-failing");
-        for (const example of failing) {
-          const item = tag("li");
-          const link = tag("a", "", `the example at ${page.chapter}:${example.block.line}`);
+        for (const example of failing) {  // named as the reader sees it: its section, its first line
+          const first = example.block.code.split("\n").find((l) => l.trim()).trim();
+          const link = tag("a", "", `${example.section}: the example that starts `, tag("code", "", first));
           link.href = "#";
-          link.onclick = (event) => { event.preventDefault(); example.box.scrollIntoView(); example.box.querySelector("button").focus(); };
-          item.append(link);
-          list.append(item);
+          link.onclick = (event) => {
+            event.preventDefault();
+            (example.editor?.holder ?? example.element).scrollIntoView({ block: "start" });  // below the header: extra.css
+            example.box.querySelector("button").focus({ preventScroll: true });
+          };
+          list.append(tag("li", "", link));
         }
         output.append(list);
       }
@@ -341,6 +387,8 @@ function trainPanel(panel, python, site) {
       status.textContent = early
         ? `stopped after step ${losses.length}; 20 names from the model as it is now:`
         : `trained ${total} steps; its 20 names, as microgpt.py draws them:`;
+      const { model } = await python.send("save", { step: losses.length, steps: total });
+      keepModel(model, losses.length);
       panel.dataset.state = "done";
       panel.dataset.losses = JSON.stringify(losses);
     } catch (e) {
@@ -409,19 +457,33 @@ function samplePanel(panel, python, site) {
   status.setAttribute("role", "status");
   status.setAttribute("aria-live", "polite");
   const names = tag("ol", "runner-names");
-  panel.append(tag("div", "runner-buttons", ...field("Prompt: ", "runner-prompt", prompt),
-    ...field("Temperature: ", "runner-temperature", temperature), ...field("Seed: ", "runner-seed", seed), draw), status, names);
+  // Which model: the book's, or the one the reader trained in chapter 7 in this browser.
+  const model = tag("select");
+  const book = Object.assign(tag("option", "", "the book's (1000 steps, assets/default-model.json)"), { value: "book" });
+  model.append(book);
+  const yours = keptModel();
+  if (yours) {
+    model.append(Object.assign(tag("option", "", `yours, trained ${yours.steps} steps in chapter 7 in this browser`),
+      { value: "yours" }));
+  }
+  const note = tag("p", "runner-note", "Train the model in chapter 7 and this panel offers yours too.");
+  note.hidden = !!yours;
+  panel.append(tag("div", "runner-buttons", ...field("Model: ", "runner-model", model),
+    ...field("Prompt: ", "runner-prompt", prompt), ...field("Temperature: ", "runner-temperature", temperature),
+    ...field("Seed: ", "runner-seed", seed), draw), note, status, names);
   draw.onclick = async () => {
     draw.disabled = true;
     panel.dataset.state = "running";
     status.textContent = "drawing…";
+    const mine = model.value === "yours" ? keptModel() : null;
     try {
       const { names: drawn } = await python.send("sample", {
         path: "docs/assets/default-model.json", count: 20, temperature: Number(temperature.value),
-        prompt: prompt.value, seed: Number(seed.value),
+        prompt: prompt.value, seed: Number(seed.value), ...(mine && { model: mine.model }),
       });
       names.replaceChildren(...drawn.map((name) => tag("li", "", name)));
-      status.textContent = `20 names at temperature ${temperature.value}` + (prompt.value ? `, each starting "${prompt.value}":` : ":");
+      status.textContent = `20 names from ${mine ? "your model" : "the book's model"} at temperature ${temperature.value}` +
+        (prompt.value ? `, each starting "${prompt.value}":` : ":");
       panel.dataset.state = "done";
     } catch (e) {
       status.textContent = e.message;
@@ -430,6 +492,186 @@ function samplePanel(panel, python, site) {
       draw.disabled = false;
     }
   };
+}
+
+// ---------------------------------------------------------------- kept in this browser
+//
+// What the reader did, kept in localStorage (this browser, this site), so that a reload
+// loses nothing: their edits of example and exercise blocks, each with the book's block it
+// was made from (an edit of an older text of the book is not put on a newer block), which
+// exercises their Check found solved or not yet, and the model they trained in chapter 7.
+
+const STORE = "microgpt:";
+
+function read(key) {
+  try {
+    return JSON.parse(localStorage.getItem(STORE + key));
+  } catch {
+    return null;  // storage refused (a private window) or not ours
+  }
+}
+
+function write(key, value) {
+  try {
+    if (value === null) localStorage.removeItem(STORE + key);
+    else localStorage.setItem(STORE + key, JSON.stringify(value));
+    return true;
+  } catch {
+    return false;  // full, or refused: the page works as before, it just cannot keep it
+  }
+}
+
+// An edit of a block: kept while it differs from the book's; forgotten on Reset.
+function keep(key, code, base) {
+  write(`edit:${key}`, code === null || code === base ? null : { code, base });
+}
+
+function kept(key, base) {
+  const edit = read(`edit:${key}`);
+  return edit && edit.base === base && typeof edit.code === "string" ? edit.code : null;
+}
+
+function solved(number, passed, page) {
+  const h1 = document.querySelector("article h1");
+  write(`checked:${number}`, { solved: passed, chapter: h1 ? titleOf(h1) : page.chapter, at: new Date().toISOString() });
+  showSolved(number);
+  document.getElementById("your-progress")?.refresh?.();
+}
+
+// Solved / not yet, beside the exercise's heading, once its Check has run in this browser.
+function showSolved(number) {
+  const heading = document.getElementById(`exercise-${number.replace(".", "-")}`);
+  const record = read(`checked:${number}`);
+  if (!heading || !record) return;
+  let mark = heading.querySelector(".runner-mark");
+  if (!mark) {
+    mark = tag("a", "runner-mark");
+    mark.href = "#your-progress";
+    heading.append(" ", mark);
+  }
+  mark.textContent = record.solved ? "solved" : "not yet";
+  mark.dataset.solved = record.solved;
+  mark.title = "Your progress: checked in this browser";
+}
+
+function keptModel() {
+  const saved = read("model");
+  return saved && typeof saved.model === "string" ? saved : null;
+}
+
+function keepModel(model, steps) {
+  write("model", { model, steps, at: new Date().toISOString() });
+}
+
+// Every exercise's kept record and answer, by number, in the book's order.
+function progress() {
+  const found = new Map();
+  for (let i = 0; i < localStorage.length; i++) {
+    const key = localStorage.key(i);
+    const match = key?.match(/^microgpt:(checked|edit):(?:exercise-)?(\d+\.\d+)$/);
+    if (!match) continue;
+    const entry = found.get(match[2]) ?? {};
+    entry[match[1]] = read(`${match[1]}:${match[1] === "edit" ? "exercise-" : ""}${match[2]}`);
+    found.set(match[2], entry);
+  }
+  const order = (n) => n.split(".").map(Number);
+  return new Map([...found].sort(([a], [b]) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]));
+}
+
+// Your progress: at the end of every chapter with exercises, what this browser holds for
+// the whole book (exercises solved and not yet, chapter by chapter) and Download my answers.
+function progressPanel(page) {
+  const panel = tag("details", "runner-panel runner-progress");
+  panel.id = "your-progress";
+  const list = tag("ul");
+  const download = button("Download my answers", "Download my answers: one file N.M.py per exercise, in a zip");
+  const words = tag("p");
+  panel.append(tag("summary", "", "Your progress"), words, list, tag("div", "runner-buttons", download));
+  const fill = () => {
+    const all = progress();
+    const chapters = new Map();
+    for (const [number, entry] of all) {
+      const chapter = number.split(".")[0];
+      if (!chapters.has(chapter)) chapters.set(chapter, { title: entry.checked?.chapter, solved: [], not: [] });
+      const row = chapters.get(chapter);
+      row.title ??= entry.checked?.chapter;
+      if (entry.checked) (entry.checked.solved ? row.solved : row.not).push(number);
+    }
+    const checked = [...chapters].filter(([, r]) => r.solved.length + r.not.length);
+    list.replaceChildren(...checked.map(([n, r]) => tag("li", "",
+      `${r.title ?? `Chapter ${n}`}: ${r.solved.length ? `solved ${r.solved.join(", ")}` : "none solved yet"}` +
+      (r.not.length ? `; not yet ${r.not.join(", ")}` : ""))));
+    const answers = [...all].filter(([, e]) => e.edit?.code);
+    words.textContent = (checked.length ? "Checked in this browser, chapter by chapter:" : "No exercise checked in this browser yet.") +
+      ` Your answers (the exercise blocks you edited): ${answers.length}; they stay in this browser until you Reset them.`;
+    download.disabled = !answers.length;
+    return answers;
+  };
+  panel.addEventListener("toggle", fill);
+  panel.refresh = fill;
+  download.onclick = () => {
+    const files = fill().map(([number, entry]) => [`${number}.py`, entry.edit.code]);
+    const link = tag("a");
+    link.href = URL.createObjectURL(new Blob([zip(files)], { type: "application/zip" }));
+    link.download = "my-answers.zip";
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  };
+  fill();
+  document.querySelector("article")?.append(panel);
+}
+
+// A zip of [name, text] files, stored uncompressed. Written here rather than taken from a
+// library: a stored zip is a few fixed headers and a CRC-32 (the format's sections 4.3-4.4),
+// and the page would otherwise ship a bundle of code for files of a few hundred bytes.
+function zip(files) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    for (let k = 0; k < 8; k++) n = n & 1 ? 0xedb88320 ^ (n >>> 1) : n >>> 1;
+    return n >>> 0;
+  });
+  const crc32 = (bytes) => ~bytes.reduce((c, b) => crcTable[(c ^ b) & 0xff] ^ (c >>> 8), ~0) >>> 0;
+  const now = new Date();
+  const time = (now.getHours() << 11) | (now.getMinutes() << 5) | (now.getSeconds() >> 1);
+  const date = ((now.getFullYear() - 1980) << 9) | ((now.getMonth() + 1) << 5) | now.getDate();
+  const header = (fields) => {  // [value, bytes] little-endian
+    const out = new DataView(new ArrayBuffer(fields.reduce((n, [, size]) => n + size, 0)));
+    let at = 0;
+    for (const [value, size] of fields) {
+      size === 4 ? out.setUint32(at, value, true) : out.setUint16(at, value, true);
+      at += size;
+    }
+    return new Uint8Array(out.buffer);
+  };
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, text] of files) {
+    const [path, data] = [new TextEncoder().encode(name), new TextEncoder().encode(text)];
+    const crc = crc32(data);
+    // version 2.0, flag 0x800 (names in UTF-8), stored, time, date, crc, sizes, name length, no extra
+    const common = [[20, 2], [0x800, 2], [0, 2], [time, 2], [date, 2], [crc, 4], [data.length, 4], [data.length, 4],
+      [path.length, 2], [0, 2]];
+    const local = header([[0x04034b50, 4], ...common]);
+    parts.push(local, path, data);
+    central.push(header([[0x02014b50, 4], [20, 2], ...common, [0, 2], [0, 2], [0, 2], [0, 4], [offset, 4]]), path);
+    offset += local.length + path.length + data.length;
+  }
+  const size = central.reduce((n, part) => n + part.length, 0);
+  const end = header([[0x06054b50, 4], [0, 2], [0, 2], [files.length, 2], [files.length, 2], [size, 4], [offset, 4], [0, 2]]);
+  return new Blob([...parts, ...central, end]);
+}
+
+// The section an element is in, as the page titles it ("5.2 Softmax: from scores to probabilities").
+function sectionOf(element) {
+  const before = [...document.querySelectorAll("article h1, article h2, article h3")]
+    .filter((h) => h.compareDocumentPosition(element) & Node.DOCUMENT_POSITION_FOLLOWING);
+  return before.length ? titleOf(before.at(-1)) : "";
+}
+
+function titleOf(heading) {
+  const copy = heading.cloneNode(true);
+  copy.querySelectorAll(".headerlink, .runner-mark").forEach((a) => a.remove());
+  return copy.textContent.trim();
 }
 
 // ---------------------------------------------------------------- small helpers
@@ -452,4 +694,8 @@ function say(output, kind, words, keep = false) {
   if (!keep) output.replaceChildren();
   output.append(tag("p", `runner-verdict runner-${kind}`, words));
 }
+
+// Last, once every const above has its value.
+const data = document.querySelectorAll("div.runner-blocks");
+if (data.length === 1) setUp(data[0]);  // the print edition, with every chapter, has none
 })();

@@ -19,9 +19,39 @@ function join(pieces, blocks, changed) {
   return pieces.map((p) => (typeof p === "string" ? p : changed[p.block] ?? blocks[p.block].code)).join("");
 }
 
+// While Pyodide starts, count the bytes its fetches bring and tell the page ("starting
+// Python (14 MB, once)…" and a bar): Pyodide has no progress callback, so fetch is wrapped
+// for that time, each response handed on as it streams in. (The two .mjs files come by
+// import, which nothing can count: the bar ends short of full, then says the run began.)
+function counting() {
+  const plainFetch = globalThis.fetch;
+  let loaded = 0;
+  globalThis.fetch = async (...args) => {
+    const response = await plainFetch(...args);
+    if (!response.body) return response;
+    const reader = response.body.getReader();
+    const body = new ReadableStream({
+      async pull(stream) {
+        const { done, value } = await reader.read();
+        if (done) return stream.close();
+        loaded += value.byteLength;
+        postMessage({ kind: "progress", loaded });
+        stream.enqueue(value);
+      },
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  return () => { globalThis.fetch = plainFetch; };
+}
+
 async function start(site) {
   const { loadPyodide } = await import(`${site}pyodide/pyodide.mjs`);
-  python = await loadPyodide({ indexURL: `${site}pyodide/` });
+  const uncount = counting();
+  try {
+    python = await loadPyodide({ indexURL: `${site}pyodide/` });
+  } finally {
+    uncount();
+  }
   const book = JSON.parse(await text(`${site}runner/book.json`));
   const files = {};
   for (const [module, pieces] of Object.entries(book.modules)) files[module] = join(pieces, book.blocks, {});
@@ -33,6 +63,7 @@ async function start(site) {
   python.runPython("import sys; sys.path.insert(0, '/')");
   harness = python.pyimport("harness");
   harness.setup(python.toPy(files));
+  postMessage({ kind: "ready" });
   return { python, book };
 }
 
@@ -47,8 +78,7 @@ const answer = {
     if (check) harness.forget_package();
     return harness.run_block(code, chapter, line, check ? python.toPy(check) : null).toJs(plain);
   },
-  async package({ changed, modules }) {
-    const { book } = await ready;
+  async package({ changed, modules }, id, { book }) {
     for (const module of modules) harness.replace_module(module, join(book.modules[module], book.blocks, changed));
     return {};
   },
@@ -66,22 +96,45 @@ const answer = {
       await new Promise((resume) => setTimeout(resume, 0));
     }
   },
-  async stop() {
-    stopping = true;
-    return {};
+  // The model the run made (trained, or stopped early), as --save writes it: the page keeps
+  // it in the browser, and chapter 8's panel offers it beside the book's.
+  async save({ step, steps }) {
+    return { model: harness.saved_run(step, steps) };
   },
-  async sample({ path, count, temperature, prompt, seed }) {
-    return { names: harness.sample_saved(path, count, temperature, prompt, seed).toJs() };
+  // model: a checkpoint's text (the reader's, kept by the page), or none for the book's at path.
+  async sample({ path, model, count, temperature, prompt, seed }) {
+    if (model !== undefined && model !== written.model) {
+      written.path = `/book/your-model-${++written.count}.json`;
+      written.model = model;
+      python.FS.writeFile(written.path, model);
+    }
+    const from = model === undefined ? path : written.path;
+    return { names: harness.sample_saved(from, count, temperature, prompt, seed).toJs() };
   },
 };
+const written = { count: 0, model: null, path: null };
 
-onmessage = async ({ data }) => {
+// One message at a time, in the order they came: a run waits for the package change sent
+// before it (after Stop, the new worker gets the reader's package edit, then the run).
+// Only "stop" goes straight through, to end a training run between two of its steps.
+let queue = Promise.resolve();
+
+onmessage = ({ data }) => {
+  if (data.kind === "stop") {
+    stopping = true;
+    postMessage({ id: data.id, kind: "done" });
+    return;
+  }
+  queue = queue.then(() => answerOne(data));
+};
+
+async function answerOne(data) {
   const { id, kind, site } = data;
   try {
     ready ??= start(site);
-    await ready;
-    postMessage({ id, kind: "done", ...(await answer[kind](data, id)) });
+    const started = await ready;
+    postMessage({ id, kind: "done", ...(await answer[kind](data, id, started)) });
   } catch (e) {
     postMessage({ id, kind: "failed", error: String(e && e.message ? e.message : e).trim().split("\n").pop() });
   }
-};
+}
