@@ -279,6 +279,29 @@ def test_the_print_page_reads_well(browser, server, built_site):
     assert len(survey["h1"]) >= len(book.nav(ROOT))
 
 
+def test_a_chapter_downloads_its_notebook_and_the_preface_links_the_pdf_if_built(browser, server, built_site):
+    """The button at the top of a chapter gives its notebook (tools/notebooks.py); the preface
+    links the PDF when the site was built with it (MICROGPT_PDF=1), and names it, unlinked,
+    when not (the default tier's build), so no link is broken."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(server + "03-autograd/")
+    with page.expect_download() as download:
+        page.locator(".mg-takeaway a", has_text="Notebook").click()
+    made = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert download.value.suggested_filename == "03-autograd.ipynb" and made["nbformat"] == 4
+    assert any("".join(c["source"]).startswith("from microgpt.autograd import Value")
+               for c in made["cells"] if c["cell_type"] == "code")
+    page.goto(server)
+    links = page.locator('a[href$="microgpt-book.pdf"]')
+    if (built_site / "microgpt-book.pdf").is_file():
+        assert links.count() >= 2, "the preface's button and its How to read it link the PDF"
+        assert page.request.get(server + "microgpt-book.pdf").body()[:5] == b"%PDF-"
+    else:
+        assert links.count() == 0 and "The whole book as a PDF" in page.inner_text("article")
+    context.close()
+
+
 # ---------------------------------------------------------------- Run it here
 #
 # The page's runner (tools/page/): the buttons under the blocks, the worker's Python, the

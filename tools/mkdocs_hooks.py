@@ -51,6 +51,8 @@ import book  # noqa: E402
 import cite  # noqa: E402
 import exercises  # noqa: E402
 import glossary  # noqa: E402
+import notebooks  # noqa: E402
+import pdf  # noqa: E402
 import runner  # noqa: E402
 import tangle  # noqa: E402
 
@@ -251,6 +253,7 @@ def on_files(files, config, **kwargs):
     editor, the tangle map). Without them, say so in one line: the site has no Run buttons."""
     if _math.get("css"):
         files.append(File.generated(config, MATH_CSS, content=_math["css"]))
+    takeaway(files, config)
     _runner.clear()
     folder = pyodide_folder()
     made = tempfile.mkdtemp(prefix="microgpt-runner-")
@@ -270,6 +273,38 @@ def on_files(files, config, **kwargs):
     for path, source in extra.items():
         files.append(File.generated(config, path, abs_src_path=str(source)))
     return files
+
+
+# ---------------------------------------------------------------- notebooks and the PDF
+
+def pdf_wanted(environ=os.environ):
+    """Whether this build prints the book to a PDF (about a minute): MICROGPT_PDF=1."""
+    return environ.get("MICROGPT_PDF") == "1"
+
+
+def takeaway(files, config):
+    """A notebook for every chapter (tools/notebooks.py), in the edition being built; and,
+    when the PDF is wanted, its place in the site (printed once the print page is written)."""
+    edition = config["extra"].get("edition") or "reader"
+    for file, page in _book.items():
+        if page.number is not None:
+            text = (Path(config["docs_dir"]) / file).read_text(encoding="utf-8")
+            try:
+                made = notebooks.make(file, text, edition, config["extra"]["book"])
+            except Exception as e:  # a build-time block that fails, a notebook nbformat refuses
+                raise PluginError(f"docs/{file}: its notebook: {type(e).__name__}: {' '.join(str(e).split())}")
+            files.append(File.generated(config, notebooks.name(file), content=notebooks.nbformat.writes(made)))
+    if pdf_wanted():
+        files.append(File.generated(config, pdf.NAME, content=b""))
+
+
+def downloads(src):
+    """The Markdown of the buttons at the top of a chapter: its notebook, and the PDF if built."""
+    links = [f"[Notebook (.ipynb)]({get_relative_url(notebooks.name(src), src)})"
+             f'{{ .md-button download="{posixpath.basename(notebooks.name(src))}" }}']
+    if pdf_wanted():
+        links.append(f'[The book as a PDF]({get_relative_url(pdf.NAME, src)}){{ .md-button download="{pdf.NAME}" }}')
+    return '<div class="mg-takeaway" markdown>\n' + " ".join(links) + "\n</div>"
 
 
 def on_post_page(output, page, config, **kwargs):
@@ -418,6 +453,8 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     src = _page["src"] = page.file.src_uri
     if src.startswith("api/"):  # as `search: boost:` front matter would, on every API page
         page.meta.setdefault("search", {}).setdefault("boost", SEARCH_BOOST["api"])
+    if not pdf_wanted():  # "a [PDF](microgpt-book.pdf)" says "a PDF" in a site built without one
+        markdown = re.sub(rf"\[([^\]]*)\]\((?:\.\./)*{re.escape(pdf.NAME)}\)", r"\1", markdown)
     chapter = _book.get(src)
     if chapter is not None and chapter.number is not None:
         try:  # the reader's, the teacher's or the student's edition (mkdocs.yml's extra.edition)
@@ -436,7 +473,7 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
             links = ", ".join(f"[`{dotted(m)}`]({get_relative_url(api_page(m), src)})" for m in modules)
             tail.append(f"**API reference:** {links}.")
         tail.append(cite_chapter_box(meta, chapter, page.url))
-        return first + "\n" + rest.rstrip("\n") + "\n\n" + "\n\n".join(tail) + "\n"
+        return first + "\n\n" + downloads(src) + "\n" + rest.rstrip("\n") + "\n\n" + "\n\n".join(tail) + "\n"
     try:  # a page that is no chapter may have words for some editions only, too
         markdown = exercises.for_edition(markdown, config["extra"].get("edition") or "reader", f"docs/{src}")
     except ValueError as e:
@@ -540,6 +577,7 @@ def on_page_content(html, page, config, files, **kwargs):
         return html
     numbers = {s.anchor: s.label for s in chapter.sections if s.label and s.anchor}
     _number_toc(page.toc, numbers)
+    html = notebooks.number_figures(html, chapter.number)  # Figure 6.2, here, in print and in the notebook
     return number_sections(html, numbers)
 
 
@@ -563,3 +601,8 @@ def on_post_build(config, **kwargs):
         prefix = posixpath.splitext(glossary.GLOSSARY)[0] + "-"
         html = re.sub(r'(<strong\b[^>]*\sid=")(term-[^"]*")', rf"\g<1>{prefix}\g<2>", html)
         path.write_text(html, encoding="utf-8")
+    if pdf_wanted():
+        try:
+            pdf.make(config["site_dir"], Path(config["site_dir"]) / pdf.NAME, config["extra"]["book"])
+        except Exception as e:  # Chromium's or poppler's, in one line
+            raise PluginError(f"MICROGPT_PDF=1: the PDF could not be printed: {' '.join(str(e).split())}")
