@@ -148,8 +148,6 @@ def test_the_pdf_edition(printed, record_property):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="until the print CSS of the page's panels and API boxes (issue 27 item 7) "
-                                       "is merged: then remove this mark")
 def test_the_pdf_prints_each_panel_as_a_sentence_and_no_page_near_blank(printed):
     _, lines = printed
     text = " ".join(" ".join(p) for p in lines)
