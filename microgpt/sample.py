@@ -7,7 +7,7 @@
 from microgpt.model import empty_cache, gpt, softmax
 
 
-# [docs/08-sampling.md:26, 182, 249]
+# [docs/08-sampling.md:26, 191, 258]
 def sample(state_dict, config, tokenizer, rng, temperature=0.5, prompt=""):
     """Generate one new document, a token at a time, drawing with rng.
     It starts with prompt, if given, and continues it."""

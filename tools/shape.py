@@ -23,6 +23,8 @@
   needs more must raise the budget here, and say why in its commit. Issues 24 and 26 raised
   it by 280 for what a course needs and a tangler that trusts nothing: the grader (tools/grade.py) and the native side of the
   page's harness (an answer in a process of its own, with limits, kept from the next).
+  Issue 27 raised it by 125 for the page's widgets that look inside the model with the
+  package itself (tools/page/inside.py, which the worker and the tests both run).
 
 tests/test_shape.py checks each figure against its target.
 """
@@ -35,7 +37,7 @@ from pathlib import Path
 import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 2750}
+TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 2875}
 
 
 # Run in a fresh process: python -c COUNT FOLDER WHAT, WHAT being "run" or "loaded".

@@ -70,6 +70,14 @@ const answer = {
     stopping = true;
     return {};
   },
+  // The widgets of inside.js: call a function of inside.py (fetched, with the figures'
+  // module it uses, on the first call) and hand back the JSON text it returns.
+  async inside({ site, call, args }) {
+    for (const name of ["figures.py", "inside.py"]) {
+      if (!python.FS.analyzePath(`/${name}`).exists) python.FS.writeFile(`/${name}`, await text(`${site}runner/${name}`));
+    }
+    return { json: python.pyimport("inside")[call](...args) };
+  },
   async sample({ path, count, temperature, prompt, seed }) {
     return { names: harness.sample_saved(path, count, temperature, prompt, seed).toJs() };
   },
