@@ -104,7 +104,7 @@ function serial(work, status) {
     if (running) { queued = args; return; }
     running = true;
     if (!worker) status.textContent = "starting the page's Python (about 14 MB, once)…";
-    try { await work(...args); } catch (e) { status.textContent = e.message; }
+    try { await work(...args); } catch (e) { status.textContent = e.message.replace(/^ValueError: /, ""); }
     running = false;
     if (queued) { const again = queued; queued = null; go(...again); }
   };
@@ -210,11 +210,11 @@ function attention(holder) {
 
 function heatmaps(tokens, weights) {
   const n = tokens.length;
-  const cell = Math.max(12, Math.min(28, Math.floor(130 / n)));
+  const cell = Math.max(9, Math.min(24, Math.floor(110 / n)));
   const side = cell * n;
-  const [gapX, gapY, left, top] = [36, 40, 28, 34];
+  const [gapX, gapY, left, top] = [20, 40, 22, 34];
   const heads = weights[0].length;
-  const perRow = Math.max(1, Math.min(heads, Math.floor(620 / (side + left + gapX))));
+  const perRow = Math.max(1, Math.min(heads, Math.floor(660 / (side + left + gapX))));  // a layer's heads in a row
   const panels = weights.flatMap((layer, li) => layer.map((rows, h) => ({ li, h, rows })));
   const rowsOfPanels = Math.ceil(panels.length / perRow);
   const width = perRow * (left + side + gapX);

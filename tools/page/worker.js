@@ -76,7 +76,7 @@ const answer = {
     for (const name of ["figures.py", "inside.py"]) {
       if (!python.FS.analyzePath(`/${name}`).exists) python.FS.writeFile(`/${name}`, await text(`${site}runner/${name}`));
     }
-    return { json: python.pyimport("inside")[call](...args) };
+    return { json: python.pyimport("inside")[call](...args.map((a) => python.toPy(a))) };
   },
   async sample({ path, count, temperature, prompt, seed }) {
     return { names: harness.sample_saved(path, count, temperature, prompt, seed).toJs() };
