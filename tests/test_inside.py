@@ -153,3 +153,43 @@ def test_the_next_letter_widget_shows_the_packages_numbers(request, saved):
         assert probs.keys() == native.keys()
         assert max(abs(probs[k] - native[k]) for k in native) <= 5e-7  # the table's six decimals
     assert prefix == "em" or (len(prefix) == 3 and prefix.startswith("em"))
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_attention_and_graph_widgets_show_the_packages_numbers(request, inside, monkeypatch):
+    """Chapters 6 and 3: a name typed and Enter pressed, an expression and values typed;
+    the tables shown against the same functions run natively."""
+    if Reader is None:
+        pytest.skip(no_browser)
+    if not (ROOT / "node_modules" / "pyodide").exists():
+        pytest.skip("no node_modules/pyodide (npm ci): the site has no Python in the page")
+    monkeypatch.chdir(ROOT)
+    browser, server = request.getfixturevalue("browser"), request.getfixturevalue("server")
+    reader = Reader(browser, server + "06-transformer/")
+    widget = reader.page.locator("div.mg-inside[data-widget=attention]")
+    widget.get_by_role("textbox", name="Name").fill("ava")
+    widget.get_by_role("textbox", name="Name").press("Enter")
+    widget.locator(".mg-inside-status").filter(has_text="Reading BOS ava").wait_for()
+    widget.locator("summary").click()
+    tables = [[row.split("\t")[1:] for row in t.locator("tr").all_inner_texts()[1:]]
+              for t in widget.locator("table").all()]
+    reader.page.goto(server + "03-autograd/")
+    widget = reader.page.locator("div.mg-inside[data-widget=graph]")
+    widget.get_by_role("textbox", name="Expression").fill("a*b + a / b")
+    widget.get_by_role("textbox", name="Values").fill("a=3, b=-2")
+    widget.get_by_role("textbox", name="Values").press("Enter")
+    status = widget.locator(".mg-inside-status").filter(has_text="after backward()")
+    status.wait_for()
+    said = status.text_content()
+    errors = reader.errors
+    reader.close()
+    assert not errors, errors
+    native = json.loads(inside.attention(MODEL, "ava"))["weights"]
+    assert len(tables) == sum(len(layer) for layer in native)
+    for shown, rows in zip(tables, [rows for layer in native for rows in layer]):
+        assert [[float(c) for c in row if c] for row in shown] == [[round(w, 3) for w in row] for row in rows]
+    nodes = json.loads(inside.graph("a*b + a / b", {"a": 3, "b": -2}))
+    grads = {n["label"]: n["grad"] for n in nodes if n["label"] in "ab"}
+    assert said == (f"a*b + a / b = {nodes[-1]['data']:.4g}; after backward(): "
+                    f"a.grad = {grads['a']:.4g}, b.grad = {grads['b']:.4g}.")

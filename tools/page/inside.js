@@ -32,6 +32,12 @@ function ask(call, ...args) {
       waiting.delete(data.id);
       data.kind === "done" ? asked.resolve(JSON.parse(data.json)) : asked.reject(new Error(data.error));
     };
+    worker.onerror = (event) => {  // it could not start: say so, and start afresh next time
+      for (const asked of waiting.values()) asked.reject(new Error(`the page's Python could not start: ${event.message ?? "an error"}`));
+      waiting.clear();
+      worker.terminate();
+      worker = null;
+    };
   }
   const id = `inside-${next++}`;
   return new Promise((resolve, reject) => {
