@@ -5,6 +5,7 @@ Value.backward() on the expression written out in Python. The last test reads th
 numbers chapter 8's widget shows in a real browser."""
 
 import json
+import re
 import math
 import random
 import sys
@@ -193,3 +194,20 @@ def test_the_attention_and_graph_widgets_show_the_packages_numbers(request, insi
     grads = {n["label"]: n["grad"] for n in nodes if n["label"] in "ab"}
     assert said == (f"a*b + a / b = {nodes[-1]['data']:.4g}; after backward(): "
                     f"a.grad = {grads['a']:.4g}, b.grad = {grads['b']:.4g}.")
+
+
+def test_each_widget_stands_in_its_chapter_with_its_script_and_a_sentence_for_print(built_site):
+    """Chapters 3, 6 and 8 each hold their widget and load inside.js (no other page does);
+    the print edition keeps each widget's sentence and loads no script of the runner."""
+    import runner
+    if not (built_site / runner.RUNNER / "inside.py").exists():
+        pytest.skip("the site was built without Python in the page (npm ci)")
+    found = {}
+    for page in sorted(p for p in built_site.glob("*/index.html") if p.parent.name != "print_page"):
+        html = page.read_text(encoding="utf-8")
+        widgets = re.findall(r'<div class="mg-inside" data-widget="([\w-]+)"><p>In the web edition', html)
+        assert bool(widgets) == (f"{runner.RUNNER}/inside.js" in html), page
+        found.update({w: page.parent.name for w in widgets})
+    assert found == {"graph": "03-autograd", "attention": "06-transformer", "next-letter": "08-sampling"}
+    printed = (built_site / "print_page" / "index.html").read_text(encoding="utf-8")
+    assert printed.count('<div class="mg-inside"') == 3 and "inside.js" not in printed

@@ -284,7 +284,7 @@ function dag(nodes) {
   nodes.forEach((_, i) => (columns[layer[i]] ??= []).push(i));
   const tallest = Math.max(...columns.map((c) => c.length));
   const width = 24 + columns.length * bw + (columns.length - 1) * gx;
-  const height = 24 + tallest * bh + (tallest - 1) * gy;
+  const height = 24 + tallest * bh + (tallest - 1) * gy + 2 * gy;  // room for arrows going round
   const pos = [];
   columns.forEach((col, c) => col.forEach((i, r) => {
     const top = (height - col.length * bh - (col.length - 1) * gy) / 2;
@@ -294,7 +294,15 @@ function dag(nodes) {
     'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="currentColor"/></marker></defs>'];
   nodes.forEach((v, i) => v.children.forEach((c, k) => {
     const [[ax, ay], [bx, by]] = [pos[c], pos[i]];
-    parts.push(`<path class="edge" d="M${ax + bw},${ay + bh / 2} L${bx},${by + bh / 2}" fill="none" stroke="currentColor" ` +
+    const [x1, y1, x2, y2] = [ax + bw, ay + bh / 2, bx, by + bh / 2];
+    // An arrow past a column with boxes in its way goes round them, above or below.
+    const between = nodes.map((_, k) => k).filter((k) => layer[c] < layer[k] && layer[k] < layer[i]).map((k) => pos[k][1]);
+    let d = `M${x1},${y1} L${x2},${y2}`;
+    if (between.length && Math.min(...between) - 4 < Math.max(y1, y2) && Math.min(y1, y2) < Math.max(...between) + bh + 4) {
+      const yr = y1 <= height / 2 ? Math.min(...between) - gy / 2 : Math.max(...between) + bh + gy / 2;
+      d = `M${x1},${y1} C${x1 + 30},${y1} ${x1 + 30},${yr} ${x1 + 60},${yr} L${x2 - 60},${yr} C${x2 - 30},${yr} ${x2 - 30},${y2} ${x2},${y2}`;
+    }
+    parts.push(`<path class="edge" d="${d}" fill="none" stroke="currentColor" ` +
       `stroke-opacity="0.6" marker-end="url(#mg-inside-arrow)"><title>local grad ${num(v.local[k])}</title></path>`);
   }));
   nodes.forEach((v, i) => {
