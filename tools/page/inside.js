@@ -312,7 +312,7 @@ function dag(nodes) {
       `stroke="${BLUE}" stroke-width="1.5"/>`,
     `<text x="${x + bw / 2}" y="${y + 18}" text-anchor="middle" font-weight="bold">${esc(head)}</text>`,
     `<text x="${x + bw / 2}" y="${y + 34}" text-anchor="middle">data ${num(v.data)}</text>`,
-    `<text x="${x + bw / 2}" y="${y + 50}" text-anchor="middle" fill="${ORANGE}">grad ${num(v.grad)}</text></g>`);
+    `<text x="${x + bw / 2}" y="${y + 50}" text-anchor="middle" font-style="italic">grad ${num(v.grad)}</text></g>`);  // currentColor: readable in both themes
   });
   return svg(width, height, "The expression's Values, each with its data and its grad after backward()", parts);
 }
