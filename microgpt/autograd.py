@@ -70,7 +70,7 @@ class Value:
                 child.grad += local_grad * v.grad
 
 
-# [docs/03-autograd.md:477]
+# [docs/03-autograd.md:486]
     def topological_order(self):
         """Every node self depends on, each after all of its children."""
         topo, visited, stack = [], {self}, [(self, 0)]

@@ -329,7 +329,8 @@ def test_the_site_serves_pyodide_and_the_runner_itself_and_no_page_loads_pyodide
     assert all((copied / name).read_bytes() == (folder / name).read_bytes() for name in hooks.PYODIDE_FILES)
     made = sorted(p.relative_to(site / runner.RUNNER).as_posix() for p in (site / runner.RUNNER).rglob("*") if p.is_file())
     checks = sorted({e.check[0] for e in exercises.every(ROOT).values()} | {exercises.SHARED})
-    assert made == sorted(["book.json", "editor.js", "harness.py", "names.txt", "runner.js", "worker.js", *checks])
+    assert made == sorted(["book.json", "editor.js", "harness.py", "names.txt", "runner.js", "worker.js",
+                           "inside.js", "inside.py", "figures.py", *checks])
     grown = sum(p.stat().st_size for folder in (copied, site / runner.RUNNER) for p in folder.rglob("*") if p.is_file())
     assert grown <= 15 * 2**20, f"the runner adds {grown / 2**20:.1f} MB"
     pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"]

@@ -328,6 +328,8 @@ def on_post_page(output, page, config, **kwargs):
         output = output.replace("</body>", f'<script defer src="{site}javascripts/cite.js"></script></body>', 1)
     if not _runner or chapter is None:
         return output
+    if 'class="mg-inside"' in output:  # a widget of tools/page/inside.js waits to be filled in
+        output = output.replace("</body>", f'<script defer src="{site}{runner.RUNNER}/inside.js"></script></body>', 1)
     text = (Path(config["docs_dir"]) / page.file.src_uri).read_text(encoding="utf-8")
     data = runner.page_data(page.file.src_uri, chapter, _runner["blocks"], text)
     if not data["examples"] and not data["package"] and not data["exercises"]:

@@ -116,6 +116,7 @@ def site_files(root, into):
         return {}
     data, shipped = Path(into) / "book.json", book_data(root)
     data.write_text(json.dumps(shipped), encoding="utf-8")
-    found = {f"{RUNNER}/{name}": PAGE / name for name in ("runner.js", "worker.js", "harness.py")}
+    found = {f"{RUNNER}/{name}": PAGE / name for name in ("runner.js", "worker.js", "harness.py", "inside.js", "inside.py")}
+    found[f"{RUNNER}/figures.py"] = PAGE.parent / "figures.py"  # inside.py draws on it
     found.update({url: Path(root) / path for path, url in shipped["files"].items() if url.startswith(RUNNER)})
     return {**found, f"{RUNNER}/editor.js": editor, f"{RUNNER}/book.json": data}

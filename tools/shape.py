@@ -35,7 +35,7 @@ from pathlib import Path
 import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 3580}
+TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 3705}
 
 
 # Run in a fresh process: python -c COUNT FOLDER WHAT, WHAT being "run" or "loaded".

@@ -101,6 +101,14 @@ const answer = {
   async save({ step, steps }) {
     return { model: harness.saved_run(step, steps) };
   },
+  // The widgets of inside.js: call a function of inside.py (fetched, with the figures'
+  // module it uses, on the first call) and hand back the JSON text it returns.
+  async inside({ site, call, args }) {
+    for (const name of ["figures.py", "inside.py"]) {
+      if (!python.FS.analyzePath(`/${name}`).exists) python.FS.writeFile(`/${name}`, await text(`${site}runner/${name}`));
+    }
+    return { json: python.pyimport("inside")[call](...args.map((a) => python.toPy(a))) };
+  },
   // model: a checkpoint's text (the reader's, kept by the page), or none for the book's at path.
   async sample({ path, model, count, temperature, prompt, seed }) {
     if (model !== undefined && model !== written.model) {
