@@ -720,3 +720,26 @@ def test_chapter_8_samples_the_model_the_reader_trained_in_chapter_7(browser, se
     assert names == re.findall(r"^sample +\d+: (\w+)$", printed, re.M)
     book_names = main("--load", "docs/assets/default-model.json", "--seed", "3").stdout
     assert names != re.findall(r"^sample +\d+: (\w+)$", book_names, re.M)     # not the book's model
+
+
+@pytest.mark.slow
+def test_a_check_that_never_ends_is_not_yet_after_the_time_limit(browser, server, runs_here):
+    """Exercise 1.2 answered with a loop: Check ends it at the time limit (shortened to 3 s
+    here, as a test may), says so and marks the exercise not yet; the next Check runs afresh."""
+    _, block = exercise_block("1.2")
+    reader = Reader(browser, server + "01-dataset/")
+    reader.page.evaluate("window.microgptCheckSeconds = 3")
+    box = reader.box(block)
+    reader.edit(block, "while True:\n    pass\n")
+    box.locator("button:text-is('Check')").click()
+    box.locator(VERDICT).wait_for()
+    words = box.locator(".runner-output").inner_text()
+    assert box.get_attribute("data-state") == "failed" and "ran for more than 3 s" in words, words
+    assert reader.page.evaluate("JSON.parse(localStorage.getItem('microgpt:checked:1.2')).solved") is False
+    box.locator("button:text-is('Reset')").click()     # the starting point, in a Python started afresh
+    box.locator("button:text-is('Check')").click()
+    box.locator(VERDICT).wait_for()
+    words = box.locator(".runner-output").inner_text()
+    assert box.get_attribute("data-state") == "failed" and words.startswith("not yet:"), words
+    assert "ran for more than" not in words, words
+    reader.close()

@@ -134,10 +134,18 @@ function pythonOf(site, bytes) {
     watchers.add(watch);
   }
 
-  return { send, stop, change, starting, busy: () => waiting.size > 0 };
+  // Call then() once the worker's Python has started (at once if it has).
+  function whenReady(then) {
+    if (started) return then();
+    const watch = (message) => message.kind === "ready" && (watchers.delete(watch), then());
+    watchers.add(watch);
+  }
+
+  return { send, stop, change, starting, whenReady, busy: () => waiting.size > 0 };
 }
 
 // ---------------------------------------------------------------- example blocks
+const CHECK_SECONDS = 30;  // as python -m pytest --exercise N.M (tools/page/harness.py: SECONDS)
 
 function exampleBlock(element, block, page, python, site) {
   const where = `${page.chapter}:${block.line}`;
@@ -173,6 +181,13 @@ function exampleBlock(element, block, page, python, site) {
     const code = editor ? editor.text : block.code;
     const asked = python.send("run", { code, chapter: page.chapter, line: block.line, check: block.check });
     python.starting(output);
+    // An exercise's Check has the time limit the native check has (harness.SECONDS), counted
+    // from when Python is ready: past it, the worker is ended, as Stop ends it.
+    let timer = null, late = false;
+    const limit = window.microgptCheckSeconds ?? CHECK_SECONDS;  // a test may shorten it
+    if (block.check) python.whenReady(() => { timer = setTimeout(() => { late = true; python.stop(
+      `not yet: your code ran for more than ${limit} s (the page's Python was ended; Check starts it again)`); },
+      limit * 1000); });
     try {
       const verdict = await asked;
       show(output, verdict, where, block.check && block.number);
@@ -180,8 +195,10 @@ function exampleBlock(element, block, page, python, site) {
       if (block.check) solved(block.number, verdict.passed, page);
     } catch (e) {
       say(output, "stopped", e.message);
-      box.dataset.state = "stopped";
+      box.dataset.state = late ? "failed" : "stopped";
+      if (late) solved(block.number, false, page);
     } finally {
+      clearTimeout(timer);
       run.disabled = false;
       stop.hidden = true;
       if (focused) run.focus();
