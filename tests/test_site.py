@@ -341,7 +341,8 @@ def test_the_site_serves_pyodide_and_the_runner_itself_and_no_page_loads_pyodide
     blocks = runner.tangle_map(ROOT)[1]
     for file, page in book.pages(ROOT).items():
         html = (site / page_path(file) / "index.html").read_text(encoding="utf-8")
-        found = re.findall(r'<div class="runner-blocks" hidden data-site="[^"]*" data-blocks="([^"]*)"', html)
+        found = re.findall(r'<div class="runner-blocks" hidden data-site="[^"]*"'
+                           r'(?: data-python-bytes="\d+")? data-blocks="([^"]*)"', html)
         listed = [json.loads(htmllib.unescape(f)) for f in found]
         text = (ROOT / "docs" / file).read_text(encoding="utf-8")
         data = runner.page_data(file, page, blocks, text)
