@@ -115,7 +115,7 @@ def row(nll, positions, names, docs, trained):
     return {"loss": math.fsum(nll) / positions, "in_data": in_data, "in_trained": in_trained, "names": names}
 
 
-# [docs/10-did-it-learn.md:368]
+# [docs/10-did-it-learn.md:369]
 def table(result):
     """The evaluation as a short text table."""
     n = result["samples"]

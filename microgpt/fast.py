@@ -170,7 +170,7 @@ def train(weights, config, tokenizer, docs, num_steps, lr=0.01):
     for step in range(num_steps):
         doc = docs[step % len(docs)]
         tokens = frame(tokenizer, doc)
-        with np.errstate(all="ignore"):  # a diverging run's inf and nan: chapter 9 reports them
+        with np.errstate(all="ignore"):  # a diverging run's inf and nan: chapter 15 reports them
             loss, saved = doc_loss(weights, config, tokens)
             adam_update(weights, backward(weights, config, *saved), m, v, step, num_steps, lr)
         yield step + 1, loss

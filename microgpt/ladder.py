@@ -324,13 +324,13 @@ def held_out_loss(rung, model, tokenizer, docs, steps=1000):
     return add_up(rung.loss(model, tokens) * n for tokens, n in scored) / sum(n for _, n in scored)
 
 
-# [docs/15-the-tool.md:893]
+# [docs/15-the-tool.md:894]
 import sys
 
 from microgpt import guard, options, progress
 
 
-# [docs/15-the-tool.md:904]
+# [docs/15-the-tool.md:905]
 def parse_args(argv):
     """The options of python -m microgpt.ladder: the rung, then --data, --seed, --steps."""
     p = options.Parser(prog="python -m microgpt.ladder",
@@ -344,7 +344,7 @@ def parse_args(argv):
     return args
 
 
-# [docs/15-the-tool.md:925]
+# [docs/15-the-tool.md:926]
 def main(argv=None):
     """python -m microgpt.ladder: climb one rung; returns the exit status."""
     guard.stop_on_signals()
@@ -362,7 +362,7 @@ def main(argv=None):
         return guard.failed(e)
 
 
-# [docs/15-the-tool.md:943]
+# [docs/15-the-tool.md:944]
 def names(events):
     """Print the 20 names as the revisions print them; the exit status, 0."""
     print("\n--- inference (new, hallucinated names) ---")
@@ -371,6 +371,6 @@ def names(events):
     return 0
 
 
-# [docs/15-the-tool.md:956]
+# [docs/15-the-tool.md:957]
 if __name__ == "__main__":
     sys.exit(main())

@@ -24,7 +24,7 @@ def train(state_dict, config, tokenizer, docs, num_steps, lr=0.01):
         yield step + 1, loss.data
 
 
-# [docs/07-training.md:148, 199]
+# [docs/07-training.md:149, 200]
 def doc_loss(state_dict, config, tokens):
     """The model's mean cross-entropy loss on predicting each next token."""
     n = min(config.block_size, len(tokens) - 1)
@@ -38,7 +38,7 @@ def doc_loss(state_dict, config, tokens):
     return (1 / n) * sum(losses)
 
 
-# [docs/07-training.md:362]
+# [docs/07-training.md:363]
 def adam_update(params, m, v, step, num_steps, lr=0.01, beta1=0.85, beta2=0.99, eps=1e-8):
     """One Adam step on every parameter (step counts from 0); then zero the grads."""
     lr_t = lr * (1 - step / num_steps)

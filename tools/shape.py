@@ -10,7 +10,7 @@
   table lines that define the functions) is printed beside it, as "loaded",
   and not held to the target: a def line runs whether or not its function
   ever does, so counting it would reward moving imports into functions and
-  penalise the small modules chapter 9 is made of.
+  penalise the small modules Part IV is made of.
 - main: lines of microgpt/__main__.py.
 - block: lines of the longest package block in the book.
 - markers: tangle markers that land inside a function body.

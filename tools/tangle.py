@@ -190,7 +190,7 @@ def stale(root=ROOT):
 
 def write_atomically(path, text):
     """Write text to path through a temporary file beside it and a rename: the tools'
-    one atomic write (the package's own is chapter 9's checkpoint.save); mode 0666 less the umask."""
+    one atomic write (the package's own is chapter 14's guard.write_atomically); mode 0666 less the umask."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(f".{path.name}.{os.getpid()}.part")  # made as open() makes any file
