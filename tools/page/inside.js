@@ -98,6 +98,8 @@ function frame(holder, controls) {
   status.setAttribute("aria-live", "polite");
   const drawing = tag("div", "mg-inside-drawing");
   const numbers = tag("details", "mg-inside-numbers", tag("summary", "", "The numbers, as a table"));
+  // Print shows the chapter's one sentence of what the widget does (extra.css), not its controls.
+  holder.dataset.print ??= holder.textContent.trim().replace(/\s+/g, " ");
   holder.replaceChildren(tag("div", "mg-inside-controls", ...controls), status, drawing, numbers);
   return { status, drawing, numbers };
 }
