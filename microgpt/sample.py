@@ -7,7 +7,7 @@
 from microgpt.model import empty_cache, gpt, softmax
 
 
-# [docs/08-sampling.md:33, 206]
+# [docs/08-sampling.md:33, 207]
 def sample(state_dict, config, tokenizer, rng, temperature=0.5, prompt=""):
     """Generate one new document, a token at a time, drawing with rng.
     It starts with prompt, if given, and continues it."""
@@ -22,7 +22,7 @@ def sample(state_dict, config, tokenizer, rng, temperature=0.5, prompt=""):
     return draw(next_weights, tokenizer, rng, config.block_size, prompt)
 
 
-# [docs/08-sampling.md:226, 288]
+# [docs/08-sampling.md:227, 289]
 def draw(next_weights, tokenizer, rng, block_size, prompt=""):
     """A new document: after BOS and prompt's tokens, each next token is drawn with rng,
     weighted by next_weights(the tokens so far); it ends at BOS, or at block_size tokens."""

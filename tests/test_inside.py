@@ -85,6 +85,26 @@ def test_attention_is_the_scalar_models_own(inside, saved, monkeypatch):
     assert max(abs(a - b) for a, b in pairs) < 1e-12
 
 
+def test_the_widgets_read_the_readers_own_model_when_given_it(inside, saved, tmp_path, monkeypatch):
+    """keep() takes a checkpoint's text (the model trained in chapter 7's panel, as the page
+    keeps it) and the widgets then read that model, not the book's; a broken one is refused."""
+    import figures
+    from microgpt import checkpoint
+    config, tokenizer, state_dict = saved
+    theirs = json.loads((ROOT / MODEL).read_text(encoding="utf-8"))
+    theirs["state_dict"]["wte"] = [[-x for x in row] for row in theirs["state_dict"]["wte"]]  # another model
+    monkeypatch.chdir(tmp_path)
+    path = json.loads(inside.keep(json.dumps(theirs)))
+    config2, tokenizer2, state_dict2 = checkpoint.load(path)[:3]
+    shown = json.loads(inside.next_letter(path, "em", 1.0))["probs"]
+    assert shown == figures.next_token_probs(state_dict2, config2, tokenizer2, "em", 1.0)
+    assert shown != figures.next_token_probs(state_dict, config, tokenizer, "em", 1.0)
+    assert json.loads(inside.attention(path, "emma"))["weights"] == inside.attention_weights(
+        state_dict2, config2, [tokenizer2.BOS] + tokenizer2.encode("emma"))
+    with pytest.raises(Exception):
+        inside.keep('{"format": "not a checkpoint"}')
+
+
 @pytest.mark.parametrize("expression, numbers", [("a*b + a", {"a": 2, "b": -3}),
                                                  ("(a - b) / b**2 + -c", {"a": 1.5, "b": 4, "c": 0.25})])
 def test_graph_is_what_backward_gives(inside, expression, numbers):

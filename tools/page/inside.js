@@ -67,6 +67,21 @@ function input(type, value, more = {}) {
   return Object.assign(tag("input"), { type, spellcheck: false, ...more, value });
 }
 
+// Which model a widget reads: the book's (MODEL), or the one the reader trained in chapter
+// 7's panel in this browser (runner.js keeps it in localStorage as "microgpt:model").
+function modelChoice() {
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem("microgpt:model")); } catch { /* refused, or not ours */ }
+  const select = tag("select");
+  select.append(Object.assign(tag("option", "", "the book's"), { value: "book" }));
+  if (saved && typeof saved.model === "string") {
+    select.append(Object.assign(tag("option", "", `yours (${saved.steps} steps, chapter 7)`), { value: "yours" }));
+  }
+  select.disabled = select.options.length < 2;
+  const path = () => (select.value === "yours" ? ask("keep", saved.model) : MODEL);
+  return { select, path };
+}
+
 function button(words) {
   const element = tag("button", "md-button mg-inside-button", words);
   element.type = "button";
@@ -127,13 +142,15 @@ function nextLetter(holder) {
   shown.htmlFor = "mg-inside-temperature";
   const show = button("Show");
   const step = button("Next");
-  const { status, drawing, numbers } = frame(holder, [...field("Prefix: ", prefix, "mg-inside-prefix"),
+  const model = modelChoice();
+  const { status, drawing, numbers } = frame(holder, [...field("Model: ", model.select, "mg-inside-model8"),
+    ...field("Prefix: ", prefix, "mg-inside-prefix"),
     ...field("Temperature: ", temperature, "mg-inside-temperature"), shown, show, step]);
   let last = null;  // what the drawing shows: {prefix, temperature, labels, probs}
 
   const update = serial(async (drawn = null) => {
     const [p, t] = [prefix.value, Number(temperature.value)];
-    const { labels, probs } = await ask("next_letter", MODEL, p, t);
+    const { labels, probs } = await ask("next_letter", await model.path(), p, t);
     last = { prefix: p, temperature: t, labels, probs };
     drawing.innerHTML = bars(labels, probs, null, p, t);
     const rows = labels.map((l, i) => [l, probs[i]]).sort((a, b) => b[1] - a[1]);
@@ -145,7 +162,7 @@ function nextLetter(holder) {
   }, status);
 
   show.onclick = () => update();
-  prefix.oninput = () => update();
+  prefix.oninput = model.select.onchange = () => update();
   temperature.oninput = () => { shown.textContent = Number(temperature.value).toFixed(1); update(); };
   // Next: draw one token from the distribution shown (as sample() does with rng.choices),
   // add it to the prefix, and show the distribution after it; BOS ends the name.
@@ -194,9 +211,11 @@ function bars(labels, probs, drawn, prefix, temperature) {
 function attention(holder) {
   const name = input("text", "emma", { size: 10 });
   const show = button("Show");
-  const { status, drawing, numbers } = frame(holder, [...field("Name: ", name, "mg-inside-name"), show]);
+  const model = modelChoice();
+  const { status, drawing, numbers } = frame(holder, [...field("Model: ", model.select, "mg-inside-model6"),
+    ...field("Name: ", name, "mg-inside-name"), show]);
   const update = serial(async () => {
-    const { tokens, weights } = await ask("attention", MODEL, name.value);
+    const { tokens, weights } = await ask("attention", await model.path(), name.value);
     drawing.innerHTML = heatmaps(tokens, weights);
     const tables = [];
     const said = [];
@@ -211,7 +230,7 @@ function attention(holder) {
     numbers.replaceChildren(numbers.firstChild, ...tables);
     status.textContent = `Reading BOS ${name.value}: where the last position looks most, ${said.join("; ")}.`;
   }, status);
-  show.onclick = () => update();
+  show.onclick = model.select.onchange = () => update();
   name.onkeydown = (e) => { if (e.key === "Enter") update(); };
   status.textContent = "Type a name and press Show (or Enter).";
 }
