@@ -88,3 +88,11 @@ def predicted(ns, name, whole=False):
     value = written(ns, name)
     number({name: value}, name, whole)
     return value
+
+
+def pair(ns, name):
+    """written(ns, name), which must be two whole numbers: (rows, columns)."""
+    value = written(ns, name)
+    assert isinstance(value, (tuple, list)) and len(value) == 2 and all(type(x) is int for x in value), \
+        f"set {name} to (rows, columns), two whole numbers (it is {value!r})"
+    return tuple(value)

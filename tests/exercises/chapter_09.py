@@ -5,7 +5,7 @@ and microgpt: the page runs these checks too."""
 import os
 import tempfile
 
-from answers import number
+from answers import predicted, written
 from microgpt.model import Config
 from microgpt.run import lines, run
 
@@ -49,15 +49,15 @@ def check_9_2(ns):
     truth = list(lines(run(steps=0, samples=3, config=Config(n_embd=8, n_head=2, n_layer=1, block_size=8)),
                        steps=0))
     assert out == truth, "out is not the lines of the block's run: keep the block's run as it is"
-    count = number(ns, "count", whole=True)
+    count = predicted(ns, "count", whole=True)
     assert count == len(truth), f"the run prints another number of lines than {count}: count the pairs run yields (hint 1)"
-    fourth = ns.get("fourth")
+    fourth = written(ns, "fourth")
     assert isinstance(fourth, str), f"set fourth to a string, the line you predict (it is {fourth!r})"
     assert fourth == truth[3], f"the fourth line is not {fourth!r}: with no steps, which pair follows the model? (hint 2)"
 
 
 def check_9_3(ns):
-    differ = ns.get("differ")
+    differ = written(ns, "differ")
     assert isinstance(differ, list) and all(isinstance(d, str) for d in differ), \
         f"set differ to a list of strings, like ['num docs'] (it is {differ!r})"
     small = Config(n_embd=8, n_head=2, n_layer=1, block_size=8)

@@ -7,18 +7,12 @@ import random
 import re
 import tempfile
 
+from answers import pair, written
 from microgpt import checkpoint
 from microgpt.model import Config, init_state_dict
 from microgpt.run import scalar
 from microgpt.tokenizer import Tokenizer
 
-
-def pair(ns, name):
-    """The reader's prediction name as a tuple of two whole numbers."""
-    value = ns.get(name)
-    assert isinstance(value, (tuple, list)) and len(value) == 2 and all(
-        type(x) is int for x in value), f"set {name} to (rows, columns), two whole numbers (it is {value!r})"
-    return tuple(value)
 
 
 def untouched():
@@ -87,9 +81,9 @@ def check_14_3(ns):
         truth_link = os.path.islink(link)
         with open(target) as f:
             truth_text = f.read()
-    still = ns.get("still_a_link")
+    still = written(ns, "still_a_link")
     assert type(still) is bool, f"set still_a_link to True or False (it is {still!r})"
     assert still == truth_link, "that is not what os.path.islink(link) says afterwards (hint 1)"
-    holds = ns.get("holds")
+    holds = written(ns, "holds")
     assert isinstance(holds, str), f"set holds to a string (it is {holds!r})"
     assert holds == truth_text, "model.json does not hold that afterwards: print it"

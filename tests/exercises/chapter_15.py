@@ -5,29 +5,23 @@ and microgpt: the page runs these checks too."""
 import contextlib
 import io
 
+from answers import pair, written
 from microgpt import checkpoint
 from microgpt.__main__ import main
 from microgpt.data import read_docs
 from microgpt.tokenizer import Tokenizer
 
 
-def pair(ns, name):
-    """The reader's prediction name as a tuple of two whole numbers."""
-    value = ns.get(name)
-    assert isinstance(value, (tuple, list)) and len(value) == 2 and all(
-        type(x) is int for x in value), f"set {name} to (rows, columns), two whole numbers (it is {value!r})"
-    return tuple(value)
-
 
 def check_15_1(ns):
     assert ns.get("status") == 0, "the run in the block did not end with status 0: keep its argv as it is"
     _, _, state_dict, saved = checkpoint.load(ns["model"])
-    uchars = ns.get("uchars")
+    uchars = written(ns, "uchars")
     assert isinstance(uchars, str) and uchars, f"set uchars to a string, your prediction (it is {uchars!r})"
     truth = Tokenizer.from_docs(read_docs(ns["data"])).uchars
     assert saved["uchars"] == truth, "the checkpoint is not of the block's data file: keep the block's run as it is"
     assert uchars == truth, f"saved['uchars'] is not {uchars!r}: print it, and sort the distinct characters (hint 1)"
-    matrices = ns.get("matrices")
+    matrices = written(ns, "matrices")
     assert type(matrices) is int, f"set matrices to a whole number, your prediction (it is {matrices!r})"
     assert matrices == len(saved["state_dict"]), \
         "the state_dict does not hold that many matrices: print sorted(saved['state_dict'])"
@@ -67,9 +61,9 @@ def check_15_3(ns):
     import os
     status = ns.get("status")
     assert type(status) is int and status != 0, "keep the block's run as it is: it must fail"
-    prediction = ns.get("prediction")
+    prediction = written(ns, "prediction")
     assert type(prediction) is int, f"set prediction to a whole number (it is {prediction!r})"
     assert prediction == status, f"main does not return {prediction} for this run: print status (hint 1)"
-    saved = ns.get("saved")
+    saved = written(ns, "saved")
     assert type(saved) is bool, f"set saved to True or False (it is {saved!r})"
     assert saved == os.path.exists(ns["model"]), "that is not whether the checkpoint exists: print it"
