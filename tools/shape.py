@@ -20,9 +20,12 @@
   and each library the aim counted on was weighed; it is used where it does the job as
   well (markdown-it, PyYAML and mkdocs's own functions, NumPy's SVD, pybtex, biber and
   cffconvert in the tests), and where it is not, the module says why. A change that
-  needs more must raise the budget here, and say why in its commit. Issues 24 and 26 raised
-  it by 280 for what a course needs and a tangler that trusts nothing: the grader (tools/grade.py) and the native side of the
-  page's harness (an answer in a process of its own, with limits, kept from the next).
+  needs more must raise the budget here, and say why in its commit. This round (issues 24
+  to 28) raised it from 2,400 to 3,720 for what it added: the grader and the native side of
+  the harness (an answer in a process of its own), a tangler that refuses what it did not
+  make, the syllabus facts and the teaching page, the math drawn at build time, the
+  notebooks and the PDF, the widgets' Python and the figures' new drawings. Issue 29 asks
+  for 2,000 in all; that cut is still to do.
 
 tests/test_shape.py checks each figure against its target.
 """
@@ -35,7 +38,7 @@ from pathlib import Path
 import tangle
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 3705}
+TARGETS = {"executed": 300, "main": 120, "block": 15, "markers": 0, "machinery": 3720}
 
 
 # Run in a fresh process: python -c COUNT FOLDER WHAT, WHAT being "run" or "loaded".
