@@ -20,7 +20,7 @@ import pytest
 
 import book
 import glossary
-from test_browser import browser, chapter_path, is_local, new_context, server  # noqa: F401 (fixtures)
+from test_browser import browser, chapter_path, is_local, math_drawn, new_context, server  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -30,6 +30,15 @@ BUDGET = 1_500_000  # bytes of a chapter's first load
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def as_npm_makes_it(built_site):
+    """The page is checked as a reader gets it: its formulas drawn and its runner in place
+    (npm ci); a site built without them skips, saying why."""
+    math_drawn(built_site)
+    if not (built_site / "runner").is_dir():
+        pytest.skip("the site was built without the page's Python (no node_modules: npm ci)")
 
 
 def tiered(pages):

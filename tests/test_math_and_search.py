@@ -15,6 +15,7 @@ import pytest
 import book
 import glossary
 import mkdocs_hooks as hooks
+from test_browser import math_drawn
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = [file for file, page in book.pages(ROOT).items() if page.number is not None]
@@ -35,6 +36,7 @@ def prose(html):
 
 @pytest.mark.parametrize("file", CHAPTERS)
 def test_every_formula_is_in_the_page_as_svg_and_mathml_and_no_page_loads_mathjax(built_site, file):
+    math_drawn(built_site)
     html = html_of(built_site, file)
     spans = re.findall(r'<(span|div) class="arithmatex">(.*?)</\1>', html, re.S)
     assert not TEX.search(prose(html)) and "$$" not in prose(html)   # no formula left undrawn
@@ -76,6 +78,7 @@ def test_a_formula_that_is_not_tex_fails_the_build_with_its_page(tmp_path):
 
 
 def test_the_build_says_how_long_it_and_the_math_took(built_site, record_property):
+    math_drawn(built_site)
     """The strict build should stay under 60 s (measured here, not asserted: the time
     depends on the machine); the math's share is in the log too."""
     log = (built_site.parent / "log").read_text(encoding="utf-8", errors="replace")
@@ -91,6 +94,7 @@ def index_of(site):
 
 
 def test_search_holds_the_formulas_as_text_not_tex(built_site):
+    math_drawn(built_site)
     """A snippet shows what the page shows: the formula's symbols (from its MathML), never its TeX."""
     docs = index_of(built_site)
     chapters = [d for d in docs if not d["location"].startswith("api/")]
